@@ -1,0 +1,74 @@
+//! The app: the root of the construct tree, holding every stack.
+
+use crate::stack::Stack;
+use crate::tags::Tags;
+use crate::tree::AppRef;
+
+/// The root of a stackwright program: a set of stacks that are synthesized together, so
+/// that references between them become exports and imports.
+///
+/// ```
+/// use stackwright_core::{App, Env, Stack};
+/// let app = App::new();
+/// Stack::new(&app, "FlowViz-Production", Env::new("123456789012", "us-east-1")).unwrap();
+/// assert_eq!(app.stacks().len(), 1);
+/// ```
+#[derive(Clone)]
+pub struct App {
+    pub(crate) tree: AppRef,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl App {
+    /// An empty app.
+    pub fn new() -> Self {
+        App {
+            tree: AppRef::new_tree(),
+        }
+    }
+
+    /// Every stack, in the order they were created.
+    pub fn stacks(&self) -> Vec<Stack> {
+        let ids: Vec<_> = self.tree.0.borrow().stacks.values().copied().collect();
+        ids.into_iter()
+            .map(|id| Stack::from_parts(self.tree.clone(), id))
+            .collect()
+    }
+
+    /// The stack called `name`.
+    pub fn stack(&self, name: &str) -> Option<Stack> {
+        let id = self.tree.0.borrow().stacks.get(name).copied()?;
+        Some(Stack::from_parts(self.tree.clone(), id))
+    }
+
+    /// Tags applied to every taggable resource of every stack (a stack's or construct's own
+    /// tags win for the same key).
+    pub fn tags(&self) -> Tags {
+        Tags::for_app(self.tree.clone())
+    }
+
+    /// The app a scope (stack, construct, handle) belongs to.
+    pub fn of(scope: &impl crate::Scope) -> App {
+        App {
+            tree: scope.scope_ref().0,
+        }
+    }
+
+    /// The shared tree, for the crates that build on core.
+    #[doc(hidden)]
+    pub fn tree(&self) -> &AppRef {
+        &self.tree
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = self.tree.0.borrow().stacks.keys().cloned().collect();
+        f.debug_struct("App").field("stacks", &names).finish()
+    }
+}

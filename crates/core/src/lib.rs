@@ -1,0 +1,66 @@
+//! The core of stackwright: the construct tree, typed values and tokens, the template model
+//! and the typed L1 resources generated from CloudFormation's own schemas.
+//!
+//! Core knows nothing of L2 constructs or of AWS APIs; it turns a tree of stacks and
+//! resources into CloudFormation templates ([`App::build`]). Validation against the schema
+//! rules, the cloud assembly on disk and deployment live in `stackwright-synth`.
+//!
+//! ```
+//! use stackwright_core::{App, Env, Resource, Scope, Stack, l1::{kms, logs}};
+//!
+//! let app = App::new();
+//! let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+//! stack.tags().add("Project", "FlowViz");
+//! let key = Resource::new(&stack, "LogKey", kms::Key {
+//!     enable_key_rotation: Some(true.into()),
+//!     ..Default::default()
+//! }).unwrap();
+//! Resource::new(&stack, "AppLogs", logs::LogGroup {
+//!     kms_key_id: Some(key.attr_arn()),
+//!     retention_in_days: Some(7.into()),
+//!     ..Default::default()
+//! }).unwrap();
+//!
+//! let build = app.build();
+//! assert!(!build.diagnostics.has_errors());
+//! let template = &build.stacks[0].template;
+//! assert_eq!(
+//!     template["Resources"]["AppLogs"]["Properties"]["KmsKeyId"],
+//!     serde_json::json!({ "Fn::GetAtt": ["LogKey", "Arn"] })
+//! );
+//! ```
+#![warn(missing_docs)]
+
+mod app;
+mod condition;
+pub mod diagnostic;
+mod error;
+pub mod expr;
+pub mod facts;
+//TMP pub mod l1;
+pub mod logical_id;
+mod mapping;
+mod output;
+mod parameter;
+mod resolve;
+pub mod resource;
+mod stack;
+mod tags;
+mod template;
+mod tree;
+pub mod value;
+
+pub use app::App;
+pub use condition::{Condition, ConditionExpr};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use error::CoreError;
+pub use expr::{Expr, Pseudo};
+pub use mapping::Mapping;
+pub use output::Output;
+pub use parameter::{Parameter, ParameterProps};
+pub use resource::{RemovalPolicy, Resource, ResourceProps, ToExpr};
+pub use stack::{Env, Stack};
+pub use tags::Tags;
+pub use template::{Build, ResourceInfo, StackArtifact};
+pub use tree::{AppRef, Construct, ElementId, Scope};
+pub use value::{Json, Literal, Map, Value};

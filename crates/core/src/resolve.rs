@@ -1,0 +1,360 @@
+//! Turning expressions into template JSON: references become `Ref`/`Fn::GetAtt`, strings
+//! with tokens become `Fn::Sub`, and a reference into another stack becomes an export in
+//! that stack and `Fn::ImportValue` here.
+
+use std::collections::HashMap;
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::{Map, Value as Json, json};
+
+use crate::diagnostic::Diagnostic;
+use crate::expr::Expr;
+use crate::facts::AttrType;
+use crate::tree::{ElementId, NodeKind, Tree};
+
+/// An export a producing stack must write because another stack imports it.
+pub(crate) struct Export {
+    /// The export name, `{ProducerStack}:{OutputId}`.
+    pub(crate) name: String,
+    /// The output's value in the producer.
+    pub(crate) value: Json,
+}
+
+/// State shared by the resolution of every stack of one app.
+pub(crate) struct Resolution<'t> {
+    pub(crate) tree: &'t Tree,
+    pub(crate) logical_ids: HashMap<ElementId, String>,
+    /// Exports to add, per producing stack, keyed by output logical id.
+    pub(crate) exports: HashMap<ElementId, IndexMap<String, Export>>,
+    /// Stack dependencies found while resolving: consumer -> producers.
+    pub(crate) stack_deps: HashMap<ElementId, IndexSet<ElementId>>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Resolves values for one stack, at one construct path (for messages).
+pub(crate) struct StackResolver<'r, 't> {
+    pub(crate) res: &'r mut Resolution<'t>,
+    pub(crate) stack: ElementId,
+    pub(crate) path: &'r str,
+}
+
+impl StackResolver<'_, '_> {
+    pub(crate) fn resolve(&mut self, e: &Expr) -> Json {
+        match e {
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(i) => json!(i),
+            Expr::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+            Expr::Str(s) => Json::String(s.clone()),
+            Expr::List(items) => Json::Array(items.iter().map(|i| self.resolve(i)).collect()),
+            Expr::Object(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.resolve(v)))
+                    .collect(),
+            ),
+            Expr::Pseudo(p) => json!({ "Ref": p.name() }),
+            Expr::RefLogicalId(id) => json!({ "Ref": id }),
+            Expr::Ref(id) => self.reference(*id, None),
+            Expr::GetAtt(id, attr) => self.reference(*id, Some(attr)),
+            Expr::Concat(parts) => self.sub(parts),
+            Expr::If(c, a, b) => {
+                let c = self.local(*c, "condition", "Fn::If");
+                json!({ "Fn::If": [c, self.resolve(a), self.resolve(b)] })
+            }
+            Expr::ConditionRef(c) => json!({ "Condition": self.local(*c, "condition", "Condition") }),
+            Expr::FindInMap(m, a, b) => {
+                let m = self.local(*m, "mapping", "Fn::FindInMap");
+                json!({ "Fn::FindInMap": [m, self.resolve(a), self.resolve(b)] })
+            }
+            Expr::Call(name, arg) => {
+                let mut o = Map::new();
+                o.insert((*name).to_string(), self.resolve(arg));
+                Json::Object(o)
+            }
+        }
+    }
+
+    /// The logical id of an element that must live in this stack (conditions and mappings
+    /// cannot be exported).
+    fn local(&mut self, id: ElementId, kind: &str, function: &str) -> Json {
+        if !self.res.tree.owns(id) {
+            self.foreign(id);
+            return Json::String(String::new());
+        }
+        let node = self.res.tree.node(id);
+        if node.stack != self.stack {
+            let msg = format!(
+                "{function} uses the {kind} '{}' of stack '{}', but a {kind} can only be used in its own stack",
+                self.res.tree.path_of(id),
+                self.res.tree.node(node.stack).name,
+            );
+            self.res.diagnostics.push(
+                Diagnostic::error("cross-stack-condition", self.path, msg)
+                    .with_hint(format!("create the {kind} in this stack as well")),
+            );
+        }
+        Json::String(self.res.logical_ids.get(&id).cloned().unwrap_or_default())
+    }
+
+    fn foreign(&mut self, id: ElementId) {
+        self.res.diagnostics.push(
+            Diagnostic::error(
+                "unknown-reference",
+                self.path,
+                format!("a value refers to element #{} of another App, which this app does not contain", id.index),
+            )
+            .with_hint("build every stack that refers to each other under one App"),
+        );
+    }
+
+    /// `Ref` (attr `None`) or `Fn::GetAtt` to an element, exporting it when it lives in
+    /// another stack.
+    fn reference(&mut self, id: ElementId, attr: Option<&str>) -> Json {
+        if !self.res.tree.owns(id) {
+            self.foreign(id);
+            return Json::Null;
+        }
+        let node = self.res.tree.node(id);
+        let target_kind = match &node.kind {
+            NodeKind::Resource(_) => "resource",
+            NodeKind::Parameter(_) if attr.is_none() => "parameter",
+            other => {
+                let msg = format!(
+                    "a value refers to '{}', a {}, which cannot be the target of {}",
+                    self.res.tree.path_of(id),
+                    other.describe(),
+                    if attr.is_some() { "Fn::GetAtt" } else { "Ref" }
+                );
+                self.res
+                    .diagnostics
+                    .push(Diagnostic::error("bad-reference", self.path, msg));
+                return Json::Null;
+            }
+        };
+        let lid = self.res.logical_ids.get(&id).cloned().unwrap_or_default();
+        let local = match attr {
+            None => json!({ "Ref": lid }),
+            Some(a) => json!({ "Fn::GetAtt": [lid, a] }),
+        };
+        if node.stack == self.stack {
+            return local;
+        }
+        self.import(id, target_kind, &lid, attr, local)
+    }
+
+    fn import(
+        &mut self,
+        id: ElementId,
+        target_kind: &str,
+        lid: &str,
+        attr: Option<&str>,
+        local: Json,
+    ) -> Json {
+        let tree = self.res.tree;
+        let node = tree.node(id);
+        let producer = node.stack;
+        let (producer_env, consumer_env) = (stack_env(tree, producer), stack_env(tree, self.stack));
+        if producer_env != consumer_env {
+            let msg = format!(
+                "a value refers to the {target_kind} '{}' in stack '{}' ({}/{}), but this stack deploys to {}/{}; CloudFormation exports only reach stacks of the same account and region",
+                tree.path_of(id),
+                tree.node(producer).name,
+                producer_env.account,
+                producer_env.region,
+                consumer_env.account,
+                consumer_env.region,
+            );
+            self.res.diagnostics.push(
+                Diagnostic::error("cross-environment-reference", self.path, msg)
+                    .with_hint("pass the value in another way (an SSM parameter read by name, or a literal)"),
+            );
+            return Json::Null;
+        }
+        let is_list = match (&node.kind, attr) {
+            (NodeKind::Resource(r), Some(a)) => r
+                .props
+                .facts()
+                .attribute(a)
+                .is_some_and(|f| f.ty == AttrType::List),
+            (NodeKind::Parameter(p), None) => {
+                p.type_.starts_with("List<") || p.type_ == "CommaDelimitedList"
+            }
+            _ => false,
+        };
+        let suffix: String = attr
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let output_id = match attr {
+            None => format!("ExportRef{lid}"),
+            Some(_) => format!("ExportAtt{lid}{suffix}"),
+        };
+        let name = format!("{}:{}", tree.node(producer).name, output_id);
+        // Outputs are strings; a list crosses as a comma-joined string and is split again.
+        let value = if is_list {
+            json!({ "Fn::Join": [",", local] })
+        } else {
+            local
+        };
+        self.res
+            .exports
+            .entry(producer)
+            .or_default()
+            .entry(output_id)
+            .or_insert(Export {
+                name: name.clone(),
+                value,
+            });
+        self.res
+            .stack_deps
+            .entry(self.stack)
+            .or_default()
+            .insert(producer);
+        let import = json!({ "Fn::ImportValue": name });
+        if is_list {
+            json!({ "Fn::Split": [",", import] })
+        } else {
+            import
+        }
+    }
+
+    /// A string from parts: a plain string when all are literal, the single token when it
+    /// stands alone, else `Fn::Sub`.
+    fn sub(&mut self, parts: &[Expr]) -> Json {
+        let mut flat = Vec::new();
+        flatten(parts, &mut flat);
+        let mut merged: Vec<Expr> = Vec::new();
+        for p in flat {
+            let text = match &p {
+                Expr::Str(s) => Some(s.clone()),
+                Expr::Int(i) => Some(i.to_string()),
+                Expr::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            match (text, merged.last_mut()) {
+                (Some(t), Some(Expr::Str(prev))) => prev.push_str(&t),
+                (Some(t), _) => merged.push(Expr::Str(t)),
+                (None, _) => merged.push(p),
+            }
+        }
+        match merged.as_slice() {
+            [] => return Json::String(String::new()),
+            [Expr::Str(s)] => return Json::String(s.clone()),
+            [single] => return self.resolve(single),
+            _ => {}
+        }
+        let mut template = String::new();
+        let mut vars = Map::new();
+        for p in &merged {
+            match p {
+                Expr::Str(s) => template.push_str(&s.replace("${", "${!")),
+                Expr::Pseudo(ps) => template.push_str(&format!("${{{}}}", ps.name())),
+                Expr::RefLogicalId(id) => template.push_str(&format!("${{{id}}}")),
+                other => {
+                    let resolved = self.resolve(other);
+                    match sub_reference(&resolved) {
+                        Some(r) => template.push_str(&format!("${{{r}}}")),
+                        None => {
+                            let name = format!("Var{}", vars.len() + 1);
+                            template.push_str(&format!("${{{name}}}"));
+                            vars.insert(name, resolved);
+                        }
+                    }
+                }
+            }
+        }
+        if vars.is_empty() {
+            json!({ "Fn::Sub": template })
+        } else {
+            json!({ "Fn::Sub": [template, Json::Object(vars)] })
+        }
+    }
+}
+
+fn flatten(parts: &[Expr], out: &mut Vec<Expr>) {
+    for p in parts {
+        match p {
+            Expr::Concat(inner) => flatten(inner, out),
+            other => out.push(other.clone()),
+        }
+    }
+}
+
+/// `Fn::Sub` can name a `Ref` or `Fn::GetAtt` directly as `${Id}` / `${Id.Attr}`.
+fn sub_reference(v: &Json) -> Option<String> {
+    let o = v.as_object().filter(|o| o.len() == 1)?;
+    if let Some(Json::String(r)) = o.get("Ref") {
+        return Some(r.clone());
+    }
+    let args = o.get("Fn::GetAtt")?.as_array()?;
+    match args.as_slice() {
+        [Json::String(id), Json::String(attr)] => Some(format!("{id}.{attr}")),
+        _ => None,
+    }
+}
+
+pub(crate) fn stack_env(tree: &Tree, stack: ElementId) -> &crate::Env {
+    match &tree.node(stack).kind {
+        NodeKind::Stack(s) => &s.env,
+        _ => unreachable!("stack ids point at stack nodes"),
+    }
+}
+
+/// Applies `.`-separated property overrides to an object of properties.
+pub(crate) fn apply_override(props: &mut IndexMap<String, Expr>, path: &str, value: Option<&Expr>) {
+    let mut keys: Vec<&str> = path.split('.').collect();
+    let Some(last) = keys.pop() else { return };
+    let mut cur = props;
+    for k in keys {
+        let entry = cur
+            .entry(k.to_string())
+            .or_insert_with(|| Expr::Object(IndexMap::new()));
+        if !matches!(entry, Expr::Object(_)) {
+            *entry = Expr::Object(IndexMap::new());
+        }
+        let Expr::Object(next) = entry else {
+            unreachable!("just made an object")
+        };
+        cur = next;
+    }
+    match value {
+        Some(v) => {
+            cur.insert(last.to_string(), v.clone());
+        }
+        None => {
+            cur.shift_remove(last);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_creates_nested_objects_and_deletes() {
+        let mut props = IndexMap::new();
+        apply_override(&mut props, "A.B.C", Some(&Expr::Int(1)));
+        apply_override(&mut props, "A.D", Some(&Expr::Bool(true)));
+        apply_override(&mut props, "A.B.C", None);
+        assert_eq!(
+            Expr::Object(props),
+            Expr::object([(
+                "A",
+                Expr::object([("B", Expr::object::<&str>([])), ("D", Expr::Bool(true))])
+            )])
+        );
+    }
+
+    #[test]
+    fn sub_names_plain_references() {
+        assert_eq!(sub_reference(&json!({"Ref": "Vpc"})).as_deref(), Some("Vpc"));
+        assert_eq!(
+            sub_reference(&json!({"Fn::GetAtt": ["Db", "Endpoint.Address"]})).as_deref(),
+            Some("Db.Endpoint.Address")
+        );
+        assert_eq!(sub_reference(&json!({"Fn::ImportValue": "x"})), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! L1 resources: one CloudFormation resource in the construct tree, with typed properties.
+//!
+//! The property structs are generated from the CloudFormation schemas (see [`crate::l1`]);
+//! [`Resource`] is the handle to one of them once it is added to a scope. It resolves to
+//! `Ref`, gives typed `Fn::GetAtt` attributes, and is the escape hatch for everything the
+//! typed properties cannot say: raw property overrides, deletion policies, dependencies,
+//! conditions, metadata and an explicit logical id.
+
+use std::any::Any;
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+
+use crate::error::CoreError;
+use crate::expr::Expr;
+use crate::facts::ResourceFacts;
+use crate::tree::{AppRef, ElementId, NodeKind, ResourceNode, Scope};
+use crate::value::Value;
+
+/// The typed properties of one CloudFormation resource type. Implemented by the generated
+/// structs in [`crate::l1`].
+pub trait ResourceProps: Clone + 'static {
+    /// The CloudFormation type name (`AWS::EC2::VPC`).
+    const TYPE_NAME: &'static str;
+
+    /// The schema facts of this type.
+    fn facts() -> &'static ResourceFacts;
+
+    /// The properties that are set, as written under `Properties`, in schema order.
+    fn to_properties(&self) -> IndexMap<String, Expr>;
+}
+
+/// Turns a property value into an expression without consuming it. Implemented by
+/// [`Value`], by the generated property structs and by lists and maps of them.
+pub trait ToExpr {
+    /// The value as an expression tree.
+    fn to_expr(&self) -> Expr;
+}
+
+impl<T> ToExpr for Value<T> {
+    fn to_expr(&self) -> Expr {
+        self.expr().clone()
+    }
+}
+
+impl<T: ToExpr> ToExpr for Vec<T> {
+    fn to_expr(&self) -> Expr {
+        Expr::List(self.iter().map(ToExpr::to_expr).collect())
+    }
+}
+
+impl<T: ToExpr> ToExpr for IndexMap<String, T> {
+    fn to_expr(&self) -> Expr {
+        Expr::Object(self.iter().map(|(k, v)| (k.clone(), v.to_expr())).collect())
+    }
+}
+
+impl<T: ToExpr> ToExpr for Box<T> {
+    fn to_expr(&self) -> Expr {
+        (**self).to_expr()
+    }
+}
+
+/// Object-safe view of a [`ResourceProps`], as the tree stores it.
+pub(crate) trait AnyProps: Any {
+    fn facts(&self) -> &'static ResourceFacts;
+    fn to_properties(&self) -> IndexMap<String, Expr>;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: ResourceProps> AnyProps for T {
+    fn facts(&self) -> &'static ResourceFacts {
+        T::facts()
+    }
+    fn to_properties(&self) -> IndexMap<String, Expr> {
+        ResourceProps::to_properties(self)
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// What happens to a resource's physical resource when CloudFormation deletes it or
+/// replaces it (`DeletionPolicy`, `UpdateReplacePolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalPolicy {
+    /// Delete it (CloudFormation's default for most types).
+    Delete,
+    /// Keep it, orphaned from the stack.
+    Retain,
+    /// Keep it unless the stack is being created and rolls back.
+    RetainExceptOnCreate,
+    /// Take a final snapshot, then delete it (databases, caches, volumes).
+    Snapshot,
+}
+
+impl RemovalPolicy {
+    /// The name as written in templates.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovalPolicy::Delete => "Delete",
+            RemovalPolicy::Retain => "Retain",
+            RemovalPolicy::RetainExceptOnCreate => "RetainExceptOnCreate",
+            RemovalPolicy::Snapshot => "Snapshot",
+        }
+    }
+}
+
+/// A handle to an L1 resource in the construct tree. Cheap to clone.
+///
+/// ```
+/// use stackwright_core::{App, Env, Stack, Resource, Value, l1::kms};
+///
+/// let app = App::new();
+/// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+/// let key = Resource::new(&stack, "Key", kms::Key {
+///     enable_key_rotation: Some(true.into()),
+///     ..Default::default()
+/// }).unwrap();
+/// let arn: Value<String> = key.attr_arn();
+/// assert!(!arn.is_literal());
+/// ```
+pub struct Resource<T> {
+    pub(crate) app: AppRef,
+    pub(crate) id: ElementId,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Resource<T> {
+    fn clone(&self) -> Self {
+        Resource {
+            app: self.app.clone(),
+            id: self.id,
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Resource<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Resource({})", self.app.path_of(self.id))
+    }
+}
+
+impl<T: ResourceProps> Resource<T> {
+    /// Adds a resource with these properties to `scope` under the child id `id`.
+    ///
+    /// Fails when `scope` already has a child called `id`, or `id` is not a usable id.
+    pub fn new(scope: &impl Scope, id: &str, props: T) -> Result<Self, CoreError> {
+        let (app, parent) = scope.scope_ref();
+        let node = ResourceNode::new(Box::new(props));
+        let id = app.add_child(parent, id, NodeKind::Resource(Box::new(node)))?;
+        Ok(Resource {
+            app,
+            id,
+            _type: PhantomData,
+        })
+    }
+
+    /// Changes the typed properties after the fact: the escape hatch L2 constructs offer
+    /// to their L1 resources.
+    pub fn edit(&self, f: impl FnOnce(&mut T)) {
+        self.app.with_resource_mut(self.id, |r| {
+            if let Some(props) = r.props.as_any_mut().downcast_mut::<T>() {
+                f(props);
+            }
+        });
+    }
+
+    /// A copy of the typed properties as they are now.
+    pub fn props(&self) -> T {
+        self.app.with_resource(self.id, |r| {
+            r.props
+                .as_any()
+                .downcast_ref::<T>()
+                .cloned()
+                .expect("a Resource<T> handle always points at props of type T")
+        })
+    }
+}
+
+impl<T> Resource<T> {
+    /// The element id, for code that works on resources of any type.
+    pub fn element(&self) -> ElementId {
+        self.id
+    }
+
+    /// `Ref` to this resource: its physical id (for most types a name or id; see the type's
+    /// CloudFormation documentation).
+    pub fn ref_(&self) -> Value<String> {
+        Value::from_expr(Expr::Ref(self.id))
+    }
+
+    /// `Fn::GetAtt` of an attribute by name. Prefer the generated `attr_*` accessors; a name
+    /// the type does not have is reported by synth.
+    pub fn get_att<U>(&self, attribute: &str) -> Value<U> {
+        Value::from_expr(Expr::GetAtt(self.id, attribute.to_string()))
+    }
+
+    /// The construct path, such as `Network/PublicSubnet1/RouteTable`.
+    pub fn path(&self) -> String {
+        self.app.path_of(self.id)
+    }
+
+    /// Sets a property by `.`-separated path (`LaunchTemplateData.MetadataOptions.HttpTokens`)
+    /// after the typed properties are written, creating objects along the way. The escape
+    /// hatch for anything the generated types cannot express.
+    pub fn add_property_override(&self, path: &str, value: impl Into<Expr>) {
+        let value = value.into();
+        self.app
+            .with_resource_mut(self.id, |r| r.overrides.push((path.to_string(), Some(value))));
+    }
+
+    /// Removes a property by `.`-separated path after the typed properties are written.
+    pub fn add_property_deletion_override(&self, path: &str) {
+        self.app
+            .with_resource_mut(self.id, |r| r.overrides.push((path.to_string(), None)));
+    }
+
+    /// Sets both `DeletionPolicy` and `UpdateReplacePolicy`.
+    pub fn apply_removal_policy(&self, policy: RemovalPolicy) {
+        self.app.with_resource_mut(self.id, |r| {
+            r.deletion_policy = Some(policy);
+            r.update_replace_policy = Some(policy);
+        });
+    }
+
+    /// Sets `DeletionPolicy` only.
+    pub fn set_deletion_policy(&self, policy: RemovalPolicy) {
+        self.app
+            .with_resource_mut(self.id, |r| r.deletion_policy = Some(policy));
+    }
+
+    /// Sets `UpdateReplacePolicy` only.
+    pub fn set_update_replace_policy(&self, policy: RemovalPolicy) {
+        self.app
+            .with_resource_mut(self.id, |r| r.update_replace_policy = Some(policy));
+    }
+
+    /// Sets the `CreationPolicy` attribute (for example a resource signal count).
+    pub fn set_creation_policy(&self, policy: impl Into<Expr>) {
+        let policy = policy.into();
+        self.app
+            .with_resource_mut(self.id, |r| r.creation_policy = Some(policy));
+    }
+
+    /// Sets the `UpdatePolicy` attribute (for example an Auto Scaling rolling update).
+    pub fn set_update_policy(&self, policy: impl Into<Expr>) {
+        let policy = policy.into();
+        self.app
+            .with_resource_mut(self.id, |r| r.update_policy = Some(policy));
+    }
+
+    /// Creates this resource only when `condition` is true.
+    pub fn set_condition(&self, condition: &crate::Condition) {
+        let c = condition.element();
+        self.app.with_resource_mut(self.id, |r| r.condition = Some(c));
+    }
+
+    /// Adds a `Metadata` entry to the resource.
+    pub fn add_metadata(&self, key: &str, value: impl Into<Expr>) {
+        let value = value.into();
+        self.app.with_resource_mut(self.id, |r| {
+            r.metadata.insert(key.to_string(), value);
+        });
+    }
+
+    /// Makes this resource wait for another element: a resource, or every resource under a
+    /// construct. Across stacks this becomes a dependency between the stacks.
+    pub fn add_dependency(&self, on: &impl Scope) {
+        let (_, target) = on.scope_ref();
+        self.app
+            .with_resource_mut(self.id, |r| r.depends_on.push(target));
+    }
+
+    /// Fixes the logical id instead of deriving it from the construct path. Use it to keep
+    /// a resource's id when code moves (a renamed logical id replaces the resource).
+    pub fn override_logical_id(&self, logical_id: &str) {
+        self.app.override_logical_id(self.id, logical_id);
+    }
+}
+
+impl<T> Scope for Resource<T> {
+    fn scope_ref(&self) -> (AppRef, ElementId) {
+        (self.app.clone(), self.id)
+    }
+}

@@ -1,0 +1,623 @@
+//! From the construct tree to one CloudFormation template per stack.
+//!
+//! [`App::build`] gives every element its logical id, resolves every value, writes the
+//! exports and imports that references between stacks need, applies tags, and collects
+//! every structural problem it meets instead of stopping at the first. Schema rules
+//! (required properties, enums, patterns, limits) are checked afterwards by the synth
+//! crate's validation pass over the templates built here.
+
+use std::collections::HashMap;
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::{Map, Value as Json, json};
+
+use crate::app::App;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::Expr;
+use crate::facts::{ResourceFacts, TagFormat};
+use crate::logical_id;
+use crate::resolve::{Resolution, StackResolver, apply_override};
+use crate::stack::Env;
+use crate::tree::{ElementId, Node, NodeKind, Tree};
+
+/// One stack, built: its template and what deploy needs to know about it.
+#[derive(Debug, Clone)]
+pub struct StackArtifact {
+    /// The stack name.
+    pub name: String,
+    /// Where it deploys.
+    pub env: Env,
+    /// The template, with keys in CloudFormation's conventional order.
+    pub template: Json,
+    /// Names of the stacks that must be deployed first, in the app's stack order.
+    pub dependencies: Vec<String>,
+    /// Whether deploy should turn on termination protection.
+    pub termination_protection: bool,
+    /// The tags of the app and the stack, for deploy to set as stack tags.
+    pub tags: Vec<(String, String)>,
+    /// Every resource's construct path and schema facts, by logical id.
+    pub resources: IndexMap<String, ResourceInfo>,
+}
+
+/// Where a resource of a template came from.
+#[derive(Debug, Clone)]
+pub struct ResourceInfo {
+    /// Its construct path.
+    pub path: String,
+    /// Its type's schema facts.
+    pub facts: &'static ResourceFacts,
+}
+
+/// Every stack of an app, built, with the problems found on the way.
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// The stacks, in dependency order (a stack comes after the stacks it depends on) and
+    /// otherwise in creation order.
+    pub stacks: Vec<StackArtifact>,
+    /// Structural problems: logical id collisions, bad references, cycles between stacks.
+    pub diagnostics: Diagnostics,
+}
+
+impl App {
+    /// Builds every stack's template. Always returns templates, as complete as the problems
+    /// allow, so that later passes can report their findings in the same run.
+    pub fn build(&self) -> Build {
+        let tree = self.tree.0.borrow();
+        build(&tree)
+    }
+}
+
+fn build(tree: &Tree) -> Build {
+    let mut diagnostics = Vec::new();
+    let logical_ids = assign_logical_ids(tree, &mut diagnostics);
+    let mut res = Resolution {
+        tree,
+        logical_ids,
+        exports: HashMap::new(),
+        stack_deps: HashMap::new(),
+        diagnostics,
+    };
+
+    let stack_ids: Vec<ElementId> = tree.stacks.values().copied().collect();
+    let mut built: Vec<(ElementId, IndexMap<&'static str, Json>, IndexMap<String, ResourceInfo>)> =
+        Vec::new();
+    for &stack in &stack_ids {
+        let (sections, infos) = build_stack(&mut res, stack);
+        built.push((stack, sections, infos));
+    }
+
+    // Exports are known only once every consumer is resolved.
+    for (stack, sections, _) in &mut built {
+        let Some(exports) = res.exports.remove(stack) else {
+            continue;
+        };
+        let outputs = sections
+            .entry("Outputs")
+            .or_insert_with(|| Json::Object(Map::new()));
+        let Json::Object(outputs) = outputs else {
+            unreachable!("outputs are an object")
+        };
+        for (id, export) in exports {
+            if outputs.contains_key(&id) {
+                res.diagnostics.push(Diagnostic::error(
+                    "logical-id-collision",
+                    tree.node(*stack).name.clone(),
+                    format!("the output '{id}' that synth writes for a cross-stack reference clashes with an output of the same id"),
+                ).with_hint("rename or override the logical id of that output"));
+                continue;
+            }
+            outputs.insert(
+                id,
+                json!({ "Value": export.value, "Export": { "Name": export.name } }),
+            );
+        }
+    }
+
+    let deps = stack_dependencies(tree, &stack_ids, &res.stack_deps, &mut res.diagnostics);
+    let order = dependency_order(&stack_ids, &deps);
+
+    let mut by_id: HashMap<ElementId, _> = built
+        .into_iter()
+        .map(|(id, sections, infos)| (id, (sections, infos)))
+        .collect();
+    let mut stacks = Vec::with_capacity(order.len());
+    for stack in order {
+        let Some((sections, resources)) = by_id.remove(&stack) else {
+            continue;
+        };
+        let node = tree.node(stack);
+        let NodeKind::Stack(s) = &node.kind else {
+            unreachable!("stack ids point at stack nodes")
+        };
+        let mut template = Map::new();
+        template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+        for (k, v) in sections {
+            template.insert(k.to_string(), v);
+        }
+        stacks.push(StackArtifact {
+            name: node.name.clone(),
+            env: s.env.clone(),
+            template: Json::Object(template),
+            dependencies: deps[&stack]
+                .iter()
+                .map(|d| tree.node(*d).name.clone())
+                .collect(),
+            termination_protection: s.termination_protection,
+            tags: merged_tags([&tree.tags, &node.tags]),
+            resources,
+        });
+    }
+    Build {
+        stacks,
+        diagnostics: Diagnostics(res.diagnostics),
+    }
+}
+
+fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> HashMap<ElementId, String> {
+    let mut ids = HashMap::new();
+    for &stack in tree.stacks.values() {
+        let mut seen: HashMap<String, ElementId> = HashMap::new();
+        for el in tree.descendants(stack) {
+            let node = tree.node(el);
+            if !node.kind.is_element() {
+                continue;
+            }
+            let id = match &node.logical_id {
+                Some(o) => o.clone(),
+                None => logical_id::derive(&tree.components_below_stack(el)),
+            };
+            if let Some(problem) = logical_id::problem(&id) {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-logical-id",
+                        tree.path_of(el),
+                        format!("'{id}' cannot be a logical id because {problem}"),
+                    )
+                    .with_hint("override_logical_id with letters and digits only, at most 255"),
+                );
+            }
+            if let Some(other) = seen.get(&id) {
+                diags.push(
+                    Diagnostic::error(
+                        "logical-id-collision",
+                        tree.path_of(el),
+                        format!(
+                            "the logical id '{id}' is also the id of '{}'",
+                            tree.path_of(*other)
+                        ),
+                    )
+                    .with_hint("rename one of the constructs, or override_logical_id on one of them"),
+                );
+            } else {
+                seen.insert(id.clone(), el);
+            }
+            ids.insert(el, id);
+        }
+    }
+    ids
+}
+
+type Sections = IndexMap<&'static str, Json>;
+
+fn build_stack(res: &mut Resolution<'_>, stack: ElementId) -> (Sections, IndexMap<String, ResourceInfo>) {
+    let tree = res.tree;
+    let snode = tree.node(stack);
+    let NodeKind::Stack(s) = &snode.kind else {
+        unreachable!("stack ids point at stack nodes")
+    };
+    let mut sections: Sections = IndexMap::new();
+    let mut parameters = Map::new();
+    let mut mappings = Map::new();
+    let mut conditions = Map::new();
+    let mut resources = Map::new();
+    let mut outputs = Map::new();
+    let mut infos = IndexMap::new();
+
+    if let Some(d) = &s.description {
+        sections.insert("Description", json!(d));
+    }
+    if !s.metadata.is_empty() {
+        let path = snode.name.clone();
+        let mut r = StackResolver { res, stack, path: &path };
+        let meta = Expr::Object(s.metadata.clone());
+        sections.insert("Metadata", r.resolve(&meta));
+    }
+
+    for el in tree.descendants(stack) {
+        let node = tree.node(el);
+        if !node.kind.is_element() {
+            continue;
+        }
+        let lid = res.logical_ids[&el].clone();
+        let path = tree.path_of(el);
+        let mut r = StackResolver {
+            res: &mut *res,
+            stack,
+            path: &path,
+        };
+        match &node.kind {
+            NodeKind::Resource(rn) => {
+                let facts = rn.props.facts();
+                let body = resource_json(&mut r, tree, el, node, rn, facts);
+                resources.insert(lid.clone(), body);
+                infos.insert(lid, ResourceInfo { path, facts });
+            }
+            NodeKind::Parameter(p) => {
+                let mut o = Map::new();
+                o.insert("Type".into(), json!(p.type_));
+                if let Some(d) = &p.description {
+                    o.insert("Description".into(), json!(d));
+                }
+                if let Some(d) = &p.default {
+                    o.insert("Default".into(), json!(d));
+                }
+                if !p.allowed_values.is_empty() {
+                    o.insert("AllowedValues".into(), json!(p.allowed_values));
+                }
+                if let Some(v) = &p.allowed_pattern {
+                    o.insert("AllowedPattern".into(), json!(v));
+                }
+                if let Some(v) = &p.constraint_description {
+                    o.insert("ConstraintDescription".into(), json!(v));
+                }
+                if let Some(v) = p.min_length {
+                    o.insert("MinLength".into(), json!(v));
+                }
+                if let Some(v) = p.max_length {
+                    o.insert("MaxLength".into(), json!(v));
+                }
+                if let Some(v) = p.min_value {
+                    o.insert("MinValue".into(), json!(v));
+                }
+                if let Some(v) = p.max_value {
+                    o.insert("MaxValue".into(), json!(v));
+                }
+                if p.no_echo {
+                    o.insert("NoEcho".into(), json!(true));
+                }
+                parameters.insert(lid, Json::Object(o));
+            }
+            NodeKind::Condition(c) => {
+                conditions.insert(lid, r.resolve(c));
+            }
+            NodeKind::Mapping(m) => {
+                let table = Expr::Object(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Expr::Object(v.clone())))
+                        .collect(),
+                );
+                mappings.insert(lid, r.resolve(&table));
+            }
+            NodeKind::Output(o) => {
+                let mut out = Map::new();
+                if let Some(d) = &o.description {
+                    out.insert("Description".into(), json!(d));
+                }
+                out.insert("Value".into(), r.resolve(o.value.expr()));
+                if let Some(n) = &o.export_name {
+                    out.insert("Export".into(), json!({ "Name": r.resolve(n.expr()) }));
+                }
+                if let Some(c) = o.condition {
+                    out.insert("Condition".into(), json!(r.res.logical_ids.get(&c).cloned().unwrap_or_default()));
+                }
+                outputs.insert(lid, Json::Object(out));
+            }
+            NodeKind::Stack(_) | NodeKind::Construct => {}
+        }
+    }
+
+    for (name, section) in [
+        ("Parameters", parameters),
+        ("Mappings", mappings),
+        ("Conditions", conditions),
+        ("Resources", resources),
+        ("Outputs", outputs),
+    ] {
+        if !section.is_empty() || name == "Resources" {
+            sections.insert(name, Json::Object(section));
+        }
+    }
+    (sections, infos)
+}
+
+fn resource_json(
+    r: &mut StackResolver<'_, '_>,
+    tree: &Tree,
+    el: ElementId,
+    node: &Node,
+    rn: &crate::tree::ResourceNode,
+    facts: &'static ResourceFacts,
+) -> Json {
+    let mut props = rn.props.to_properties();
+    if let Some(tagging) = facts.tagging {
+        let inherited = inherited_tags(tree, el);
+        if !inherited.is_empty() {
+            apply_tags(&mut props, tagging.property, tagging.format, inherited);
+        }
+    }
+    for (path, value) in &rn.overrides {
+        apply_override(&mut props, path, value.as_ref());
+    }
+
+    let mut body = Map::new();
+    body.insert("Type".into(), json!(facts.type_name));
+    if !props.is_empty() {
+        body.insert("Properties".into(), r.resolve(&Expr::Object(props)));
+    }
+    let depends = depends_on(r, tree, el, &rn.depends_on);
+    if !depends.is_empty() {
+        body.insert("DependsOn".into(), json!(depends));
+    }
+    if let Some(c) = rn.condition {
+        let id = r.res.logical_ids.get(&c).cloned().unwrap_or_default();
+        if tree.owns(c) && tree.node(c).stack != node.stack {
+            r.res.diagnostics.push(Diagnostic::error(
+                "cross-stack-condition",
+                r.path,
+                format!("the resource's Condition is '{}', which belongs to another stack", tree.path_of(c)),
+            ).with_hint("create the condition in this stack as well"));
+        }
+        body.insert("Condition".into(), json!(id));
+    }
+    if let Some(p) = &rn.creation_policy {
+        body.insert("CreationPolicy".into(), r.resolve(p));
+    }
+    if let Some(p) = &rn.update_policy {
+        body.insert("UpdatePolicy".into(), r.resolve(p));
+    }
+    if let Some(p) = rn.deletion_policy {
+        body.insert("DeletionPolicy".into(), json!(p.as_str()));
+    }
+    if let Some(p) = rn.update_replace_policy {
+        body.insert("UpdateReplacePolicy".into(), json!(p.as_str()));
+    }
+    let metadata = inherited_metadata(tree, el, &rn.metadata);
+    if !metadata.is_empty() {
+        body.insert("Metadata".into(), r.resolve(&Expr::Object(metadata)));
+    }
+    Json::Object(body)
+}
+
+/// Logical ids of the resources `targets` stand for in this stack (a construct stands for
+/// every resource under it); a target in another stack makes this stack depend on that one.
+fn depends_on(
+    r: &mut StackResolver<'_, '_>,
+    tree: &Tree,
+    el: ElementId,
+    targets: &[ElementId],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let stack = tree.node(el).stack;
+    for &t in targets {
+        if !tree.owns(t) {
+            r.res.diagnostics.push(Diagnostic::error(
+                "unknown-reference",
+                r.path,
+                "DependsOn names an element of another App".to_string(),
+            ).with_hint("build stacks that depend on each other under one App"));
+            continue;
+        }
+        let tnode = tree.node(t);
+        if matches!(tnode.kind, NodeKind::Stack(_)) || tnode.stack != stack {
+            if tnode.stack != stack {
+                r.res.stack_deps.entry(stack).or_default().insert(tnode.stack);
+            }
+            continue;
+        }
+        for d in tree.descendants(t) {
+            if d != el && matches!(tree.node(d).kind, NodeKind::Resource(_)) {
+                out.push(r.res.logical_ids[&d].clone());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The tags of the app and every scope from the stack down to `el`; nearer wins.
+fn inherited_tags(tree: &Tree, el: ElementId) -> Vec<(String, String)> {
+    let mut chain = Vec::new();
+    let mut cur = Some(el);
+    while let Some(c) = cur {
+        let n = tree.node(c);
+        chain.push(&n.tags);
+        cur = n.parent;
+    }
+    chain.push(&tree.tags);
+    chain.reverse();
+    merged_tags(chain)
+}
+
+/// Merges tag lists, later ones winning for the same key, sorted by key.
+fn merged_tags<'a>(lists: impl IntoIterator<Item = &'a Vec<(String, String)>>) -> Vec<(String, String)> {
+    let mut map: IndexMap<&str, &str> = IndexMap::new();
+    for list in lists {
+        for (k, v) in list {
+            map.insert(k, v);
+        }
+    }
+    let mut out: Vec<(String, String)> = map
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Writes inherited tags into the tag property; tags the resource sets itself win.
+fn apply_tags(
+    props: &mut IndexMap<String, Expr>,
+    property: &str,
+    format: TagFormat,
+    inherited: Vec<(String, String)>,
+) {
+    let existing = props.get(property);
+    if existing.is_some_and(|e| !matches!(e, Expr::List(_) | Expr::Object(_))) {
+        // A token (Fn::If, a parameter) decides the tags; leave it alone.
+        return;
+    }
+    let mut own: Vec<(String, Expr)> = Vec::new();
+    let mut extra: Vec<Expr> = Vec::new();
+    match existing {
+        Some(Expr::List(items)) => {
+            for item in items {
+                match item {
+                    Expr::Object(o) => match o.get("Key").and_then(|k| k.as_literal_str()) {
+                        Some(k) => own.push((k.into_owned(), item.clone())),
+                        None => extra.push(item.clone()),
+                    },
+                    other => extra.push(other.clone()),
+                }
+            }
+        }
+        Some(Expr::Object(map)) => {
+            own.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        _ => {}
+    }
+    let mut merged: IndexMap<String, Expr> = IndexMap::new();
+    for (k, v) in inherited {
+        let e = match format {
+            TagFormat::Map => Expr::Str(v),
+            TagFormat::KeyValueList => Expr::object([("Key", Expr::str(&k)), ("Value", Expr::Str(v))]),
+            TagFormat::PropagateAtLaunchList => Expr::object([
+                ("Key", Expr::str(&k)),
+                ("PropagateAtLaunch", Expr::Bool(true)),
+                ("Value", Expr::Str(v)),
+            ]),
+        };
+        merged.insert(k, e);
+    }
+    for (k, v) in own {
+        merged.insert(k, v);
+    }
+    merged.sort_keys();
+    let value = match format {
+        TagFormat::Map => Expr::Object(merged),
+        _ => {
+            let mut list: Vec<Expr> = merged.into_values().collect();
+            list.extend(extra);
+            Expr::List(list)
+        }
+    };
+    props.insert(property.to_string(), value);
+}
+
+/// Metadata from enclosing constructs (such as a recorded opt-out) and the resource's own;
+/// nearer wins for the same key.
+fn inherited_metadata(tree: &Tree, el: ElementId, own: &IndexMap<String, Expr>) -> IndexMap<String, Expr> {
+    let mut chain = Vec::new();
+    let mut cur = tree.node(el).parent;
+    while let Some(c) = cur {
+        let n = tree.node(c);
+        if matches!(n.kind, NodeKind::Stack(_)) {
+            break;
+        }
+        chain.push(&n.metadata);
+        cur = n.parent;
+    }
+    let mut out = IndexMap::new();
+    for m in chain.into_iter().rev() {
+        for (k, v) in m {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in own {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+/// Each stack's dependencies (explicit and found through references), in app stack order;
+/// a cycle is reported and the edge that closes it dropped so an order still exists.
+fn stack_dependencies(
+    tree: &Tree,
+    stacks: &[ElementId],
+    found: &HashMap<ElementId, IndexSet<ElementId>>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<ElementId, Vec<ElementId>> {
+    let position: HashMap<ElementId, usize> =
+        stacks.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let mut deps: HashMap<ElementId, Vec<ElementId>> = HashMap::new();
+    for &s in stacks {
+        let NodeKind::Stack(node) = &tree.node(s).kind else {
+            unreachable!()
+        };
+        let mut d: IndexSet<ElementId> = node.dependencies.iter().copied().collect();
+        if let Some(f) = found.get(&s) {
+            d.extend(f.iter().copied());
+        }
+        d.shift_remove(&s);
+        let mut d: Vec<ElementId> = d.into_iter().filter(|x| position.contains_key(x)).collect();
+        d.sort_by_key(|x| position[x]);
+        deps.insert(s, d);
+    }
+    // Depth-first search for cycles; report each once with its path.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut marks: HashMap<ElementId, Mark> = stacks.iter().map(|s| (*s, Mark::New)).collect();
+    let mut cut: Vec<(ElementId, ElementId)> = Vec::new();
+    fn visit(
+        s: ElementId,
+        deps: &HashMap<ElementId, Vec<ElementId>>,
+        marks: &mut HashMap<ElementId, Mark>,
+        cut: &mut Vec<(ElementId, ElementId)>,
+    ) {
+        marks.insert(s, Mark::Active);
+        for &d in &deps[&s] {
+            match marks[&d] {
+                Mark::New => visit(d, deps, marks, cut),
+                Mark::Active => cut.push((s, d)),
+                Mark::Done => {}
+            }
+        }
+        marks.insert(s, Mark::Done);
+    }
+    for &s in stacks {
+        if marks[&s] == Mark::New {
+            visit(s, &deps, &mut marks, &mut cut);
+        }
+    }
+    for (from, to) in cut {
+        diags.push(
+            Diagnostic::error(
+                "stack-cycle",
+                tree.node(from).name.clone(),
+                format!(
+                    "stack '{}' depends on '{}', which already depends on '{}' (directly or through other stacks), so neither can be deployed first",
+                    tree.node(from).name,
+                    tree.node(to).name,
+                    tree.node(from).name
+                ),
+            )
+            .with_hint("move the shared resources into one stack, or pass the value without a reference"),
+        );
+        if let Some(list) = deps.get_mut(&from) {
+            list.retain(|x| *x != to);
+        }
+    }
+    deps
+}
+
+/// Stacks in an order where each comes after its dependencies, otherwise creation order.
+fn dependency_order(stacks: &[ElementId], deps: &HashMap<ElementId, Vec<ElementId>>) -> Vec<ElementId> {
+    let mut done: IndexSet<ElementId> = IndexSet::new();
+    fn place(s: ElementId, deps: &HashMap<ElementId, Vec<ElementId>>, done: &mut IndexSet<ElementId>) {
+        if done.contains(&s) {
+            return;
+        }
+        for &d in &deps[&s] {
+            place(d, deps, done);
+        }
+        done.insert(s);
+    }
+    for &s in stacks {
+        place(s, deps, &mut done);
+    }
+    done.into_iter().collect()
+}

@@ -1,0 +1,253 @@
+//! The cloud assembly: what synth writes to disk and what diff and deploy read.
+//!
+//! A directory (default `stackwright.out/`) with `manifest.json` and one
+//! `<StackName>.template.json` per stack. Everything in it is a pure function of the code:
+//! pretty JSON with stable key order and a trailing newline, no timestamps, so two synths of
+//! the same code are byte-identical and the directory can be diffed and cached.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The assembly format version written to `manifest.json`.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The default output directory.
+pub const DEFAULT_OUT_DIR: &str = "stackwright.out";
+
+/// `manifest.json`: every stack of the app, in deployment order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The format version.
+    pub version: u32,
+    /// The stacks by name, in an order where each comes after its dependencies.
+    pub stacks: IndexMap<String, ManifestStack>,
+}
+
+/// One stack in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestStack {
+    /// Where it deploys.
+    pub environment: Environment,
+    /// The template file, relative to the assembly directory.
+    pub template_file: String,
+    /// SHA-256 of the template file, hex.
+    pub template_hash: String,
+    /// Its size in bytes.
+    pub template_bytes: usize,
+    /// How many resources it has.
+    pub resource_count: usize,
+    /// Names of the stacks to deploy first.
+    pub dependencies: Vec<String>,
+    /// Whether deploy turns on termination protection.
+    pub termination_protection: bool,
+    /// Stack-level tags for deploy to set.
+    pub tags: IndexMap<String, String>,
+    /// The construct path of each resource, by logical id, so deploy can say which
+    /// construct an event concerns.
+    pub paths: IndexMap<String, String>,
+}
+
+/// Account and region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    /// The 12-digit account id.
+    pub account: String,
+    /// The region.
+    pub region: String,
+}
+
+/// A cloud assembly on disk.
+#[derive(Debug, Clone)]
+pub struct CloudAssembly {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The manifest.
+    pub manifest: Manifest,
+}
+
+/// Failure to write or read an assembly.
+#[derive(Debug, thiserror::Error)]
+pub enum AssemblyError {
+    /// A file could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The manifest is not one this version understands.
+    #[error("{path}: not a stackwright manifest ({reason}); run synth again to rewrite it")]
+    BadManifest {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> AssemblyError + '_ {
+    move |source| AssemblyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Serializes a template the one way stackwright always does: pretty, trailing newline.
+pub fn to_pretty_json(v: &impl Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("JSON values always serialize");
+    s.push('\n');
+    s
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl CloudAssembly {
+    /// Writes the manifest and templates into `dir`, creating it, and removes templates of
+    /// stacks that no longer exist there. Files are replaced atomically (write, then rename)
+    /// so a reader never sees half a template.
+    pub fn write(
+        dir: &Path,
+        manifest: Manifest,
+        templates: &[(String, String)],
+    ) -> Result<CloudAssembly, AssemblyError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        for (file, body) in templates {
+            write_atomic(&dir.join(file), body.as_bytes())?;
+        }
+        let keep: Vec<&str> = templates.iter().map(|(f, _)| f.as_str()).collect();
+        let entries = fs::read_dir(dir).map_err(io_err(dir))?;
+        for entry in entries {
+            let entry = entry.map_err(io_err(dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".template.json") && !keep.contains(&name.as_str()) {
+                fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
+            }
+        }
+        write_atomic(&dir.join("manifest.json"), to_pretty_json(&manifest).as_bytes())?;
+        Ok(CloudAssembly {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// Reads an assembly written by synth.
+    pub fn read(dir: &Path) -> Result<CloudAssembly, AssemblyError> {
+        let path = dir.join("manifest.json");
+        let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|e| AssemblyError::BadManifest {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        if manifest.version != MANIFEST_VERSION {
+            return Err(AssemblyError::BadManifest {
+                path,
+                reason: format!("version {} (this is version {MANIFEST_VERSION})", manifest.version),
+            });
+        }
+        Ok(CloudAssembly {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// The template of `stack`, as written.
+    pub fn template_body(&self, stack: &str) -> Result<String, AssemblyError> {
+        let file = self
+            .manifest
+            .stacks
+            .get(stack)
+            .map(|s| s.template_file.clone())
+            .unwrap_or_else(|| format!("{stack}.template.json"));
+        let path = self.dir.join(file);
+        fs::read_to_string(&path).map_err(io_err(&path))
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AssemblyError> {
+    // Unchanged files are left alone so their modification time means something.
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    let tmp = path.with_extension("json.tmp");
+    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+    fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        let mut stacks = IndexMap::new();
+        stacks.insert(
+            "A".to_string(),
+            ManifestStack {
+                environment: Environment {
+                    account: "123456789012".into(),
+                    region: "us-east-1".into(),
+                },
+                template_file: "A.template.json".into(),
+                template_hash: sha256_hex(b"{}\n"),
+                template_bytes: 3,
+                resource_count: 0,
+                dependencies: vec![],
+                termination_protection: false,
+                tags: IndexMap::new(),
+                paths: IndexMap::new(),
+            },
+        );
+        Manifest {
+            version: MANIFEST_VERSION,
+            stacks,
+        }
+    }
+
+    #[test]
+    fn write_then_read_round_trips_and_prunes_stale_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("Old.template.json"), "{}").unwrap();
+        fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        let written = CloudAssembly::write(
+            dir.path(),
+            manifest(),
+            &[("A.template.json".into(), "{}\n".into())],
+        )
+        .unwrap();
+        assert!(!dir.path().join("Old.template.json").exists());
+        assert!(dir.path().join("notes.txt").exists(), "only templates are pruned");
+        let read = CloudAssembly::read(dir.path()).unwrap();
+        assert_eq!(read.manifest, written.manifest);
+        assert_eq!(read.template_body("A").unwrap(), "{}\n");
+    }
+
+    #[test]
+    fn a_foreign_manifest_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("manifest.json"), "{\"version\": 99, \"stacks\": {}}").unwrap();
+        let err = CloudAssembly::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("version 99"), "{err}");
+    }
+
+    #[test]
+    fn hashes_are_hex_sha256() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

@@ -1,0 +1,740 @@
+//! The validation pass: what CloudFormation would reject, found before deploying.
+//!
+//! It reads the built templates (not the construct tree), so property overrides and
+//! hand-written escape hatches are checked like everything else. Every finding names the
+//! construct path, the value at fault and a fix; the pass never stops at the first one.
+
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
+use serde_json::{Map, Value as Json};
+use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::{Diagnostic, StackArtifact};
+
+/// CloudFormation's quotas per template.
+pub mod limits {
+    /// Resources per template.
+    pub const RESOURCES: usize = 500;
+    /// Outputs per template.
+    pub const OUTPUTS: usize = 200;
+    /// Parameters per template.
+    pub const PARAMETERS: usize = 200;
+    /// Mappings per template.
+    pub const MAPPINGS: usize = 200;
+    /// Largest template body passed inline to the API; larger ones go through S3.
+    pub const INLINE_BODY_BYTES: usize = 51_200;
+    /// Largest template body at all (uploaded to S3).
+    pub const BODY_BYTES: usize = 1_000_000;
+    /// Tags per resource.
+    pub const TAGS: usize = 50;
+    /// Characters in a tag key.
+    pub const TAG_KEY: usize = 128;
+    /// Characters in a tag value.
+    pub const TAG_VALUE: usize = 256;
+}
+
+/// Validates every stack; `bodies` are the serialized templates, for the size limits.
+pub fn validate(stacks: &[StackArtifact], bodies: &[String]) -> Vec<Diagnostic> {
+    let mut v = Validator::default();
+    for (stack, body) in stacks.iter().zip(bodies) {
+        v.stack(stack, body.len());
+    }
+    v.export_names(stacks);
+    v.diagnostics
+}
+
+#[derive(Default)]
+struct Validator {
+    diagnostics: Vec<Diagnostic>,
+    patterns: HashMap<&'static str, Option<Regex>>,
+}
+
+/// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
+pub(crate) fn is_intrinsic(v: &Json) -> bool {
+    match v.as_object() {
+        Some(o) if o.len() == 1 => {
+            let k = o.keys().next().map(String::as_str).unwrap_or_default();
+            k == "Ref" || k == "Condition" || k.starts_with("Fn::")
+        }
+        _ => false,
+    }
+}
+
+impl Validator {
+    fn stack(&mut self, stack: &StackArtifact, body_len: usize) {
+        let t = &stack.template;
+        let section = |name: &str| t.get(name).and_then(Json::as_object);
+        let empty = Map::new();
+        let resources = section("Resources").unwrap_or(&empty);
+        let parameters = section("Parameters").unwrap_or(&empty);
+        let conditions = section("Conditions").unwrap_or(&empty);
+        let outputs = section("Outputs").unwrap_or(&empty);
+        let mappings = section("Mappings").unwrap_or(&empty);
+
+        self.limits(stack, body_len, resources, outputs, parameters, mappings);
+
+        let mut graph: HashMap<&str, Vec<String>> = HashMap::new();
+        for (lid, body) in resources {
+            let info = stack.resources.get(lid);
+            let path = info.map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone());
+            let facts = info.map(|i| i.facts);
+            if let (Some(facts), Some(props)) = (facts, body.get("Properties")) {
+                self.properties(&path, facts, props);
+            } else if let Some(facts) = facts {
+                self.missing_required(&path, facts.shape, &Map::new(), "");
+            }
+            if let Some(facts) = facts {
+                self.tags(&path, facts, body.get("Properties"));
+            }
+            let mut refs = Vec::new();
+            collect_refs(body.get("Properties").unwrap_or(&Json::Null), &mut refs);
+            collect_refs(body.get("Metadata").unwrap_or(&Json::Null), &mut Vec::new());
+            for r in &refs {
+                self.reference(stack, &path, r, resources, parameters);
+            }
+            let mut edges: Vec<String> = refs
+                .into_iter()
+                .filter(|r| resources.contains_key(&r.target))
+                .map(|r| r.target)
+                .collect();
+            if let Some(deps) = body.get("DependsOn") {
+                let deps: Vec<&str> = match deps {
+                    Json::String(s) => vec![s.as_str()],
+                    Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                for d in deps {
+                    if resources.contains_key(d) {
+                        edges.push(d.to_string());
+                    } else {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "unknown-reference",
+                                &path,
+                                format!("DependsOn names '{d}', which is not a resource of stack '{}'", stack.name),
+                            )
+                            .with_hint("depend on a resource handle of the same stack"),
+                        );
+                    }
+                }
+            }
+            if let Some(c) = body.get("Condition").and_then(Json::as_str) {
+                if !conditions.contains_key(c) {
+                    self.diagnostics.push(Diagnostic::error(
+                        "unknown-reference",
+                        &path,
+                        format!("the resource's Condition '{c}' is not a condition of stack '{}'", stack.name),
+                    ));
+                }
+            }
+            graph.insert(lid.as_str(), edges);
+        }
+        for (lid, out) in outputs {
+            let path = format!("{}/{lid}", stack.name);
+            let mut refs = Vec::new();
+            collect_refs(out, &mut refs);
+            for r in &refs {
+                self.reference(stack, &path, r, resources, parameters);
+            }
+        }
+        self.cycles(stack, &graph);
+    }
+
+    fn limits(
+        &mut self,
+        stack: &StackArtifact,
+        body_len: usize,
+        resources: &Map<String, Json>,
+        outputs: &Map<String, Json>,
+        parameters: &Map<String, Json>,
+        mappings: &Map<String, Json>,
+    ) {
+        for (what, count, max) in [
+            ("resources", resources.len(), limits::RESOURCES),
+            ("outputs", outputs.len(), limits::OUTPUTS),
+            ("parameters", parameters.len(), limits::PARAMETERS),
+            ("mappings", mappings.len(), limits::MAPPINGS),
+        ] {
+            if count > max {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "template-limit",
+                        &stack.name,
+                        format!("the template has {count} {what}; CloudFormation allows at most {max}"),
+                    )
+                    .with_hint("split the stack in two, for example a base stack and a runtime stack"),
+                );
+            }
+        }
+        if body_len > limits::BODY_BYTES {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "template-limit",
+                    &stack.name,
+                    format!("the template is {body_len} bytes; CloudFormation accepts at most {} even through S3", limits::BODY_BYTES),
+                )
+                .with_hint("split the stack"),
+            );
+        } else if body_len > limits::INLINE_BODY_BYTES {
+            self.diagnostics.push(Diagnostic::note(
+                "template-size",
+                &stack.name,
+                format!(
+                    "the template is {body_len} bytes, over the {} that can be sent inline; deploy uploads it to S3 first (--bucket)",
+                    limits::INLINE_BODY_BYTES
+                ),
+            ));
+        }
+    }
+
+    fn properties(&mut self, path: &str, facts: &'static ResourceFacts, props: &Json) {
+        if is_intrinsic(props) {
+            return;
+        }
+        let Some(obj) = props.as_object() else {
+            self.diagnostics.push(Diagnostic::error(
+                "wrong-type",
+                path,
+                format!("{} Properties must be an object, found {}", facts.type_name, short(props)),
+            ));
+            return;
+        };
+        self.object(path, facts.type_name, facts.shape, obj, "");
+    }
+
+    fn missing_required(&mut self, path: &str, shape: &Shape, obj: &Map<String, Json>, at: &str) {
+        for p in shape.properties.iter().filter(|p| p.required) {
+            let present = obj.get(p.name).is_some_and(|v| !is_no_value(v));
+            if !present {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "missing-required",
+                        path,
+                        format!("{}{} is required but not set", at_prefix(at), p.name),
+                    )
+                    .with_hint(format!("set {} (CloudFormation rejects the resource without it)", p.name)),
+                );
+            }
+        }
+    }
+
+    fn object(&mut self, path: &str, type_name: &str, shape: &'static Shape, obj: &Map<String, Json>, at: &str) {
+        self.missing_required(path, shape, obj, at);
+        for (k, v) in obj {
+            let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            match shape.property(k) {
+                Some(p) => self.value(path, p, v, &here),
+                None => {
+                    let known: Vec<&str> = shape.properties.iter().map(|p| p.name).collect();
+                    let hint = match closest(k, &known) {
+                        Some(c) => format!("did you mean '{c}'?"),
+                        None => format!("{} accepts: {}", shape.name, known.join(", ")),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-property",
+                            path,
+                            format!("{type_name} has no property {here}"),
+                        )
+                        .with_hint(hint),
+                    );
+                }
+            }
+        }
+    }
+
+    fn value(&mut self, path: &str, prop: &'static Prop, v: &Json, at: &str) {
+        if is_intrinsic(v) {
+            return;
+        }
+        let wrong = |expected: &str| {
+            Diagnostic::error(
+                "wrong-type",
+                path,
+                format!("{at} must be {expected}, found {}", short(v)),
+            )
+        };
+        match &prop.ty {
+            Ty::Json => {}
+            Ty::String => match v {
+                Json::String(s) => self.string(path, &prop.rules, s, at),
+                Json::Number(_) | Json::Bool(_) => {}
+                _ => self.diagnostics.push(wrong("a string")),
+            },
+            Ty::Integer | Ty::Number => {
+                let n = match v {
+                    Json::Number(n) => n.as_f64(),
+                    Json::String(s) => s.parse::<f64>().ok(),
+                    _ => None,
+                };
+                match n {
+                    Some(n) => self.number(path, &prop.rules, n, at),
+                    None => self.diagnostics.push(wrong("a number")),
+                }
+            }
+            Ty::Boolean => {
+                let ok = matches!(v, Json::Bool(_))
+                    || matches!(v.as_str(), Some("true" | "false" | "True" | "False"));
+                if !ok {
+                    self.diagnostics.push(wrong("true or false"));
+                }
+            }
+            Ty::List(item) => match v {
+                Json::Array(items) => {
+                    self.items(path, &prop.rules, items.len(), at);
+                    for (i, it) in items.iter().enumerate() {
+                        self.value(path, item, it, &format!("{at}[{i}]"));
+                    }
+                }
+                _ => self.diagnostics.push(wrong("a list")),
+            },
+            Ty::Map(item) => match v {
+                Json::Object(o) => {
+                    for (k, it) in o {
+                        self.value(path, item, it, &format!("{at}.{k}"));
+                    }
+                }
+                _ => self.diagnostics.push(wrong("an object")),
+            },
+            Ty::Object(shape) => match v {
+                Json::Object(o) => {
+                    let type_name = shape.name;
+                    self.object(path, type_name, shape, o, at);
+                }
+                _ => self.diagnostics.push(wrong("an object")),
+            },
+        }
+    }
+
+    fn string(&mut self, path: &str, rules: &Rules, s: &str, at: &str) {
+        if !rules.allowed.is_empty() && !rules.allowed.contains(&s) {
+            let hint = match closest(s, rules.allowed) {
+                Some(c) => format!("did you mean '{c}'?"),
+                None if rules.allowed.len() <= 12 => format!("use one of: {}", rules.allowed.join(", ")),
+                None => format!("use one of the {} values CloudFormation documents for it", rules.allowed.len()),
+            };
+            self.diagnostics.push(
+                Diagnostic::error("invalid-value", path, format!("{at} is '{s}', which is not an allowed value"))
+                    .with_hint(hint),
+            );
+            return;
+        }
+        let len = s.chars().count();
+        if let Some(min) = rules.min_length.filter(|m| len < *m as usize) {
+            self.diagnostics.push(Diagnostic::error(
+                "invalid-value",
+                path,
+                format!("{at} is '{s}', {len} characters long; it must be at least {min}"),
+            ));
+        }
+        if let Some(max) = rules.max_length.filter(|m| len > *m as usize) {
+            self.diagnostics.push(Diagnostic::error(
+                "invalid-value",
+                path,
+                format!("{at} is {len} characters long; it must be at most {max} (value starts '{}')", s.chars().take(40).collect::<String>()),
+            ));
+        }
+        if let Some(pattern) = rules.pattern {
+            let re = self
+                .patterns
+                .entry(pattern)
+                .or_insert_with(|| Regex::new(pattern).ok());
+            if let Some(re) = re {
+                if !re.is_match(s) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            path,
+                            format!("{at} is '{s}', which does not match the pattern CloudFormation requires"),
+                        )
+                        .with_hint(format!("the value must match {pattern}")),
+                    );
+                }
+            }
+        }
+    }
+
+    fn number(&mut self, path: &str, rules: &Rules, n: f64, at: &str) {
+        let below = rules.minimum.filter(|m| n < *m);
+        let above = rules.maximum.filter(|m| n > *m);
+        if below.is_some() || above.is_some() {
+            let range = match (rules.minimum, rules.maximum) {
+                (Some(a), Some(b)) => format!("from {a} to {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => unreachable!("a bound was crossed"),
+            };
+            self.diagnostics.push(Diagnostic::error(
+                "invalid-value",
+                path,
+                format!("{at} is {n}, outside the allowed range: {range}"),
+            ));
+        }
+    }
+
+    fn items(&mut self, path: &str, rules: &Rules, count: usize, at: &str) {
+        if let Some(min) = rules.min_items.filter(|m| count < *m as usize) {
+            self.diagnostics.push(Diagnostic::error(
+                "invalid-value",
+                path,
+                format!("{at} has {count} items; it needs at least {min}"),
+            ));
+        }
+        if let Some(max) = rules.max_items.filter(|m| count > *m as usize) {
+            self.diagnostics.push(Diagnostic::error(
+                "invalid-value",
+                path,
+                format!("{at} has {count} items; it takes at most {max}"),
+            ));
+        }
+    }
+
+    fn tags(&mut self, path: &str, facts: &ResourceFacts, props: Option<&Json>) {
+        let (Some(tagging), Some(props)) = (facts.tagging, props) else {
+            return;
+        };
+        let pairs: Vec<(&str, &str)> = match props.get(tagging.property) {
+            Some(Json::Array(items)) => items
+                .iter()
+                .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value")?.as_str()?)))
+                .collect(),
+            Some(Json::Object(o)) if !is_intrinsic(&Json::Object(o.clone())) => {
+                o.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()
+            }
+            _ => return,
+        };
+        if pairs.len() > limits::TAGS {
+            self.diagnostics.push(Diagnostic::error(
+                "invalid-tag",
+                path,
+                format!("the resource has {} tags; AWS allows at most {}", pairs.len(), limits::TAGS),
+            ));
+        }
+        for (k, v) in pairs {
+            let problem = if k.is_empty() {
+                Some("the key is empty".to_string())
+            } else if k.chars().count() > limits::TAG_KEY {
+                Some(format!("the key is longer than {} characters", limits::TAG_KEY))
+            } else if k.to_ascii_lowercase().starts_with("aws:") {
+                Some("keys starting with 'aws:' are reserved for AWS".to_string())
+            } else if v.chars().count() > limits::TAG_VALUE {
+                Some(format!("the value is longer than {} characters", limits::TAG_VALUE))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                self.diagnostics.push(
+                    Diagnostic::error("invalid-tag", path, format!("tag '{k}' = '{v}': {problem}"))
+                        .with_hint("fix the tag where it is added (app, stack or construct tags)"),
+                );
+            }
+        }
+    }
+
+    fn reference(
+        &mut self,
+        stack: &StackArtifact,
+        path: &str,
+        r: &Reference,
+        resources: &Map<String, Json>,
+        parameters: &Map<String, Json>,
+    ) {
+        if r.target.starts_with("AWS::") {
+            return;
+        }
+        match &r.attribute {
+            None => {
+                if !resources.contains_key(&r.target) && !parameters.contains_key(&r.target) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-reference",
+                            path,
+                            format!("Ref to '{}', which is neither a resource nor a parameter of stack '{}'", r.target, stack.name),
+                        )
+                        .with_hint("refer to resources through their handles, which synth turns into the right Ref or import"),
+                    );
+                }
+            }
+            Some(attr) => {
+                if !resources.contains_key(&r.target) {
+                    self.diagnostics.push(Diagnostic::error(
+                        "unknown-reference",
+                        path,
+                        format!("Fn::GetAtt of '{}', which is not a resource of stack '{}'", r.target, stack.name),
+                    ));
+                    return;
+                }
+                let Some(info) = stack.resources.get(&r.target) else {
+                    return;
+                };
+                if info.facts.attribute(attr).is_none() {
+                    let names: Vec<&str> = info.facts.attributes.iter().map(|a| a.name).collect();
+                    let hint = match closest(attr, &names) {
+                        Some(c) => format!("did you mean '{c}'?"),
+                        None if names.is_empty() => format!("{} has no attributes; use Ref", info.facts.type_name),
+                        None => format!("{} has: {}", info.facts.type_name, names.join(", ")),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-attribute",
+                            path,
+                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, info.facts.type_name),
+                        )
+                        .with_hint(hint),
+                    );
+                }
+            }
+        }
+    }
+
+    fn cycles(&mut self, stack: &StackArtifact, graph: &HashMap<&str, Vec<String>>) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            Active,
+            Done,
+        }
+        let mut marks: HashMap<&str, Mark> = HashMap::new();
+        let mut reported: HashSet<Vec<String>> = HashSet::new();
+        let mut order: Vec<&&str> = graph.keys().collect();
+        order.sort();
+        for &start in order {
+            if marks.contains_key(start) {
+                continue;
+            }
+            // Iterative DFS keeping the current trail, so a cycle can be printed.
+            let mut trail: Vec<(&str, usize)> = vec![(start, 0)];
+            marks.insert(start, Mark::Active);
+            while let Some((node, next)) = trail.last().copied() {
+                let edges = &graph[node];
+                if next == edges.len() {
+                    marks.insert(node, Mark::Done);
+                    trail.pop();
+                    continue;
+                }
+                trail.last_mut().expect("trail is not empty").1 += 1;
+                let to = edges[next].as_str();
+                let Some((to, _)) = graph.get_key_value(to) else {
+                    continue;
+                };
+                match marks.get(to) {
+                    None => {
+                        marks.insert(to, Mark::Active);
+                        trail.push((to, 0));
+                    }
+                    Some(Mark::Active) => {
+                        let from = trail.iter().position(|(n, _)| n == to).unwrap_or(0);
+                        let mut cycle: Vec<String> = trail[from..].iter().map(|(n, _)| n.to_string()).collect();
+                        let mut key = cycle.clone();
+                        key.sort();
+                        if reported.insert(key) {
+                            cycle.push(to.to_string());
+                            let first = stack
+                                .resources
+                                .get(&cycle[0])
+                                .map_or_else(|| stack.name.clone(), |i| i.path.clone());
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    "reference-cycle",
+                                    first,
+                                    format!("resources depend on each other in a circle: {}", cycle.join(" -> ")),
+                                )
+                                .with_hint("break the circle: for security groups, add the rule as a separate ingress/egress resource"),
+                            );
+                        }
+                    }
+                    Some(Mark::Done) => {}
+                }
+            }
+        }
+    }
+
+    fn export_names(&mut self, stacks: &[StackArtifact]) {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for s in stacks {
+            let Some(outputs) = s.template.get("Outputs").and_then(Json::as_object) else {
+                continue;
+            };
+            for (id, o) in outputs {
+                let Some(name) = o.pointer("/Export/Name").and_then(Json::as_str) else {
+                    continue;
+                };
+                let here = format!("{}/{id}", s.name);
+                if let Some(first) = seen.get(name) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "duplicate-export",
+                            &here,
+                            format!("the export name '{name}' is also exported by {first}; export names are unique per account and region"),
+                        )
+                        .with_hint("give one of the outputs another export name"),
+                    );
+                } else {
+                    seen.insert(name.to_string(), here);
+                }
+            }
+        }
+    }
+}
+
+/// A `Ref` or `Fn::GetAtt` found in a template.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Reference {
+    pub(crate) target: String,
+    pub(crate) attribute: Option<String>,
+}
+
+/// Every `Ref`, `Fn::GetAtt` and `${...}` of `Fn::Sub` inside `v`.
+pub(crate) fn collect_refs(v: &Json, out: &mut Vec<Reference>) {
+    match v {
+        Json::Array(a) => a.iter().for_each(|i| collect_refs(i, out)),
+        Json::Object(o) => {
+            if o.len() == 1 {
+                if let Some(Json::String(t)) = o.get("Ref") {
+                    out.push(Reference { target: t.clone(), attribute: None });
+                    return;
+                }
+                if let Some(args) = o.get("Fn::GetAtt") {
+                    let parts: Option<(String, String)> = match args {
+                        Json::Array(a) => match a.as_slice() {
+                            [Json::String(t), Json::String(attr)] => Some((t.clone(), attr.clone())),
+                            _ => None,
+                        },
+                        Json::String(s) => s.split_once('.').map(|(t, a)| (t.to_string(), a.to_string())),
+                        _ => None,
+                    };
+                    if let Some((target, attribute)) = parts {
+                        out.push(Reference { target, attribute: Some(attribute) });
+                    }
+                    return;
+                }
+                if let Some(sub) = o.get("Fn::Sub") {
+                    let (text, vars) = match sub {
+                        Json::String(s) => (s.as_str(), None),
+                        Json::Array(a) => match a.as_slice() {
+                            [Json::String(s), Json::Object(vars)] => (s.as_str(), Some(vars)),
+                            _ => ("", None),
+                        },
+                        _ => ("", None),
+                    };
+                    for name in sub_variables(text) {
+                        if vars.is_some_and(|m| m.contains_key(name)) {
+                            continue;
+                        }
+                        let (target, attribute) = match name.split_once('.') {
+                            Some((t, a)) => (t.to_string(), Some(a.to_string())),
+                            None => (name.to_string(), None),
+                        };
+                        out.push(Reference { target, attribute });
+                    }
+                    if let Some(vars) = vars {
+                        vars.values().for_each(|i| collect_refs(i, out));
+                    }
+                    return;
+                }
+            }
+            o.values().for_each(|i| collect_refs(i, out));
+        }
+        _ => {}
+    }
+}
+
+/// The names inside `${...}` of an `Fn::Sub` string, skipping `${!literal}`.
+fn sub_variables(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        if !name.starts_with('!') {
+            out.push(name.trim());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+fn is_no_value(v: &Json) -> bool {
+    v.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue")
+}
+
+fn at_prefix(at: &str) -> String {
+    if at.is_empty() { String::new() } else { format!("{at}.") }
+}
+
+/// A short rendering of a value for messages.
+fn short(v: &Json) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The candidate closest to `word` when it is close enough to be a likely typo.
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let w = word.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&w, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sub_variables_skip_escaped_literals() {
+        assert_eq!(sub_variables("${A}-${!B}-${C.Arn}-${AWS::Region}"), vec!["A", "C.Arn", "AWS::Region"]);
+    }
+
+    #[test]
+    fn refs_are_found_in_every_form() {
+        let v = json!({
+            "A": {"Ref": "X"},
+            "B": {"Fn::GetAtt": ["Y", "Arn"]},
+            "C": {"Fn::GetAtt": "Z.Endpoint.Address"},
+            "D": {"Fn::Sub": ["${W}-${V}", {"V": {"Ref": "U"}}]},
+        });
+        let mut refs = Vec::new();
+        collect_refs(&v, &mut refs);
+        let names: Vec<_> = refs.iter().map(|r| (r.target.as_str(), r.attribute.as_deref())).collect();
+        assert_eq!(
+            names,
+            vec![("X", None), ("Y", Some("Arn")), ("Z", Some("Endpoint.Address")), ("W", None), ("U", None)]
+        );
+    }
+
+    #[test]
+    fn closest_suggests_typos_only() {
+        assert_eq!(closest("CidrBlok", &["CidrBlock", "VpcId"]), Some("CidrBlock"));
+        assert_eq!(closest("Nothing", &["CidrBlock", "VpcId"]), None);
+    }
+
+    #[test]
+    fn intrinsics_are_recognised() {
+        assert!(is_intrinsic(&json!({"Fn::If": []})));
+        assert!(is_intrinsic(&json!({"Ref": "X"})));
+        assert!(!is_intrinsic(&json!({"Key": "X"})));
+        assert!(!is_intrinsic(&json!({"Ref": "X", "Other": 1})));
+    }
+}
