@@ -53,7 +53,11 @@ impl Diagnostic {
     }
 
     /// A warning.
-    pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, path, message)
@@ -77,7 +81,14 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}: {}", self.severity.as_str(), self.code, self.path, self.message)?;
+        write!(
+            f,
+            "{}[{}]: {}: {}",
+            self.severity.as_str(),
+            self.code,
+            self.path,
+            self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, " (hint: {h})")?;
         }
@@ -117,6 +128,10 @@ impl fmt::Display for Diagnostics {
         for d in &self.0 {
             writeln!(f, "{d}")?;
         }
-        write!(f, "{errors} error(s), {} other finding(s)", self.0.len() - errors)
+        write!(
+            f,
+            "{errors} error(s), {} other finding(s)",
+            self.0.len() - errors
+        )
     }
 }

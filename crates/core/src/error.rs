@@ -6,7 +6,9 @@
 #[non_exhaustive]
 pub enum CoreError {
     /// Two children of one scope share an id.
-    #[error("{scope}: there is already a child called '{id}' here; give each construct in a scope its own id")]
+    #[error(
+        "{scope}: there is already a child called '{id}' here; give each construct in a scope its own id"
+    )]
     DuplicateId {
         /// The scope's path.
         scope: String,
@@ -14,7 +16,9 @@ pub enum CoreError {
         id: String,
     },
     /// A child id that cannot be used.
-    #[error("{scope}: '{id}' cannot be a construct id because {reason}; use letters and digits, for example 'Network'")]
+    #[error(
+        "{scope}: '{id}' cannot be a construct id because {reason}; use letters and digits, for example 'Network'"
+    )]
     InvalidId {
         /// The scope's path.
         scope: String,
@@ -30,7 +34,9 @@ pub enum CoreError {
         name: String,
     },
     /// A stack name CloudFormation would refuse.
-    #[error("'{name}' cannot be a stack name because {reason}; CloudFormation takes a letter followed by letters, digits and hyphens, up to 128 characters")]
+    #[error(
+        "'{name}' cannot be a stack name because {reason}; CloudFormation takes a letter followed by letters, digits and hyphens, up to 128 characters"
+    )]
     InvalidStackName {
         /// The name given.
         name: String,
@@ -38,7 +44,9 @@ pub enum CoreError {
         reason: &'static str,
     },
     /// A scope handle of another app was used.
-    #[error("'{id}' was added under a scope that belongs to another App; build each app's constructs under that app's own stacks")]
+    #[error(
+        "'{id}' was added under a scope that belongs to another App; build each app's constructs under that app's own stacks"
+    )]
     ForeignScope {
         /// The child id.
         id: String,

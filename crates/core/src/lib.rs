@@ -37,7 +37,7 @@ pub mod diagnostic;
 mod error;
 pub mod expr;
 pub mod facts;
-//TMP pub mod l1;
+pub mod l1;
 pub mod logical_id;
 mod mapping;
 mod output;

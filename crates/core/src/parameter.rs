@@ -85,7 +85,7 @@ pub(crate) type ParameterNode = ParameterProps;
 ///     allowed_values: vec!["t3.medium".into(), "t3.large".into()],
 ///     ..ParameterProps::string_with_default("t3.medium")
 /// }).unwrap();
-/// let _instance_type = size.value();
+/// let _instance_type: stackwright_core::Value<String> = size.value();
 /// ```
 #[derive(Clone)]
 pub struct Parameter {

@@ -62,7 +62,9 @@ impl StackResolver<'_, '_> {
                 let c = self.local(*c, "condition", "Fn::If");
                 json!({ "Fn::If": [c, self.resolve(a), self.resolve(b)] })
             }
-            Expr::ConditionRef(c) => json!({ "Condition": self.local(*c, "condition", "Condition") }),
+            Expr::ConditionRef(c) => {
+                json!({ "Condition": self.local(*c, "condition", "Condition") })
+            }
             Expr::FindInMap(m, a, b) => {
                 let m = self.local(*m, "mapping", "Fn::FindInMap");
                 json!({ "Fn::FindInMap": [m, self.resolve(a), self.resolve(b)] })
@@ -102,7 +104,10 @@ impl StackResolver<'_, '_> {
             Diagnostic::error(
                 "unknown-reference",
                 self.path,
-                format!("a value refers to element #{} of another App, which this app does not contain", id.index),
+                format!(
+                    "a value refers to element #{} of another App, which this app does not contain",
+                    id.index
+                ),
             )
             .with_hint("build every stack that refers to each other under one App"),
         );
@@ -166,8 +171,9 @@ impl StackResolver<'_, '_> {
                 consumer_env.region,
             );
             self.res.diagnostics.push(
-                Diagnostic::error("cross-environment-reference", self.path, msg)
-                    .with_hint("pass the value in another way (an SSM parameter read by name, or a literal)"),
+                Diagnostic::error("cross-environment-reference", self.path, msg).with_hint(
+                    "pass the value in another way (an SSM parameter read by name, or a literal)",
+                ),
             );
             return Json::Null;
         }
@@ -350,7 +356,10 @@ mod tests {
 
     #[test]
     fn sub_names_plain_references() {
-        assert_eq!(sub_reference(&json!({"Ref": "Vpc"})).as_deref(), Some("Vpc"));
+        assert_eq!(
+            sub_reference(&json!({"Ref": "Vpc"})).as_deref(),
+            Some("Vpc")
+        );
         assert_eq!(
             sub_reference(&json!({"Fn::GetAtt": ["Db", "Endpoint.Address"]})).as_deref(),
             Some("Db.Endpoint.Address")

@@ -211,8 +211,9 @@ impl<T> Resource<T> {
     /// hatch for anything the generated types cannot express.
     pub fn add_property_override(&self, path: &str, value: impl Into<Expr>) {
         let value = value.into();
-        self.app
-            .with_resource_mut(self.id, |r| r.overrides.push((path.to_string(), Some(value))));
+        self.app.with_resource_mut(self.id, |r| {
+            r.overrides.push((path.to_string(), Some(value)))
+        });
     }
 
     /// Removes a property by `.`-separated path after the typed properties are written.
@@ -258,7 +259,8 @@ impl<T> Resource<T> {
     /// Creates this resource only when `condition` is true.
     pub fn set_condition(&self, condition: &crate::Condition) {
         let c = condition.element();
-        self.app.with_resource_mut(self.id, |r| r.condition = Some(c));
+        self.app
+            .with_resource_mut(self.id, |r| r.condition = Some(c));
     }
 
     /// Adds a `Metadata` entry to the resource.

@@ -79,8 +79,7 @@ fn build(tree: &Tree) -> Build {
     };
 
     let stack_ids: Vec<ElementId> = tree.stacks.values().copied().collect();
-    let mut built: Vec<(ElementId, IndexMap<&'static str, Json>, IndexMap<String, ResourceInfo>)> =
-        Vec::new();
+    let mut built: Vec<(ElementId, Sections, IndexMap<String, ResourceInfo>)> = Vec::new();
     for &stack in &stack_ids {
         let (sections, infos) = build_stack(&mut res, stack);
         built.push((stack, sections, infos));
@@ -186,7 +185,9 @@ fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> HashMap<Eleme
                             tree.path_of(*other)
                         ),
                     )
-                    .with_hint("rename one of the constructs, or override_logical_id on one of them"),
+                    .with_hint(
+                        "rename one of the constructs, or override_logical_id on one of them",
+                    ),
                 );
             } else {
                 seen.insert(id.clone(), el);
@@ -199,7 +200,10 @@ fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> HashMap<Eleme
 
 type Sections = IndexMap<&'static str, Json>;
 
-fn build_stack(res: &mut Resolution<'_>, stack: ElementId) -> (Sections, IndexMap<String, ResourceInfo>) {
+fn build_stack(
+    res: &mut Resolution<'_>,
+    stack: ElementId,
+) -> (Sections, IndexMap<String, ResourceInfo>) {
     let tree = res.tree;
     let snode = tree.node(stack);
     let NodeKind::Stack(s) = &snode.kind else {
@@ -218,7 +222,11 @@ fn build_stack(res: &mut Resolution<'_>, stack: ElementId) -> (Sections, IndexMa
     }
     if !s.metadata.is_empty() {
         let path = snode.name.clone();
-        let mut r = StackResolver { res, stack, path: &path };
+        let mut r = StackResolver {
+            res,
+            stack,
+            path: &path,
+        };
         let meta = Expr::Object(s.metadata.clone());
         sections.insert("Metadata", r.resolve(&meta));
     }
@@ -298,7 +306,10 @@ fn build_stack(res: &mut Resolution<'_>, stack: ElementId) -> (Sections, IndexMa
                     out.insert("Export".into(), json!({ "Name": r.resolve(n.expr()) }));
                 }
                 if let Some(c) = o.condition {
-                    out.insert("Condition".into(), json!(r.res.logical_ids.get(&c).cloned().unwrap_or_default()));
+                    out.insert(
+                        "Condition".into(),
+                        json!(r.res.logical_ids.get(&c).cloned().unwrap_or_default()),
+                    );
                 }
                 outputs.insert(lid, Json::Object(out));
             }
@@ -351,11 +362,17 @@ fn resource_json(
     if let Some(c) = rn.condition {
         let id = r.res.logical_ids.get(&c).cloned().unwrap_or_default();
         if tree.owns(c) && tree.node(c).stack != node.stack {
-            r.res.diagnostics.push(Diagnostic::error(
-                "cross-stack-condition",
-                r.path,
-                format!("the resource's Condition is '{}', which belongs to another stack", tree.path_of(c)),
-            ).with_hint("create the condition in this stack as well"));
+            r.res.diagnostics.push(
+                Diagnostic::error(
+                    "cross-stack-condition",
+                    r.path,
+                    format!(
+                        "the resource's Condition is '{}', which belongs to another stack",
+                        tree.path_of(c)
+                    ),
+                )
+                .with_hint("create the condition in this stack as well"),
+            );
         }
         body.insert("Condition".into(), json!(id));
     }
@@ -390,17 +407,24 @@ fn depends_on(
     let stack = tree.node(el).stack;
     for &t in targets {
         if !tree.owns(t) {
-            r.res.diagnostics.push(Diagnostic::error(
-                "unknown-reference",
-                r.path,
-                "DependsOn names an element of another App".to_string(),
-            ).with_hint("build stacks that depend on each other under one App"));
+            r.res.diagnostics.push(
+                Diagnostic::error(
+                    "unknown-reference",
+                    r.path,
+                    "DependsOn names an element of another App".to_string(),
+                )
+                .with_hint("build stacks that depend on each other under one App"),
+            );
             continue;
         }
         let tnode = tree.node(t);
         if matches!(tnode.kind, NodeKind::Stack(_)) || tnode.stack != stack {
             if tnode.stack != stack {
-                r.res.stack_deps.entry(stack).or_default().insert(tnode.stack);
+                r.res
+                    .stack_deps
+                    .entry(stack)
+                    .or_default()
+                    .insert(tnode.stack);
             }
             continue;
         }
@@ -430,7 +454,9 @@ fn inherited_tags(tree: &Tree, el: ElementId) -> Vec<(String, String)> {
 }
 
 /// Merges tag lists, later ones winning for the same key, sorted by key.
-fn merged_tags<'a>(lists: impl IntoIterator<Item = &'a Vec<(String, String)>>) -> Vec<(String, String)> {
+fn merged_tags<'a>(
+    lists: impl IntoIterator<Item = &'a Vec<(String, String)>>,
+) -> Vec<(String, String)> {
     let mut map: IndexMap<&str, &str> = IndexMap::new();
     for list in lists {
         for (k, v) in list {
@@ -480,7 +506,9 @@ fn apply_tags(
     for (k, v) in inherited {
         let e = match format {
             TagFormat::Map => Expr::Str(v),
-            TagFormat::KeyValueList => Expr::object([("Key", Expr::str(&k)), ("Value", Expr::Str(v))]),
+            TagFormat::KeyValueList => {
+                Expr::object([("Key", Expr::str(&k)), ("Value", Expr::Str(v))])
+            }
             TagFormat::PropagateAtLaunchList => Expr::object([
                 ("Key", Expr::str(&k)),
                 ("PropagateAtLaunch", Expr::Bool(true)),
@@ -506,7 +534,11 @@ fn apply_tags(
 
 /// Metadata from enclosing constructs (such as a recorded opt-out) and the resource's own;
 /// nearer wins for the same key.
-fn inherited_metadata(tree: &Tree, el: ElementId, own: &IndexMap<String, Expr>) -> IndexMap<String, Expr> {
+fn inherited_metadata(
+    tree: &Tree,
+    el: ElementId,
+    own: &IndexMap<String, Expr>,
+) -> IndexMap<String, Expr> {
     let mut chain = Vec::new();
     let mut cur = tree.node(el).parent;
     while let Some(c) = cur {
@@ -605,9 +637,16 @@ fn stack_dependencies(
 }
 
 /// Stacks in an order where each comes after its dependencies, otherwise creation order.
-fn dependency_order(stacks: &[ElementId], deps: &HashMap<ElementId, Vec<ElementId>>) -> Vec<ElementId> {
+fn dependency_order(
+    stacks: &[ElementId],
+    deps: &HashMap<ElementId, Vec<ElementId>>,
+) -> Vec<ElementId> {
     let mut done: IndexSet<ElementId> = IndexSet::new();
-    fn place(s: ElementId, deps: &HashMap<ElementId, Vec<ElementId>>, done: &mut IndexSet<ElementId>) {
+    fn place(
+        s: ElementId,
+        deps: &HashMap<ElementId, Vec<ElementId>>,
+        done: &mut IndexSet<ElementId>,
+    ) {
         if done.contains(&s) {
             return;
         }

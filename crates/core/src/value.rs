@@ -13,7 +13,7 @@
 //! let port: Value<i64> = 5432.into();
 //! let zones: Value<Vec<String>> = Value::get_azs();
 //! let first_zone: Value<String> = Value::select(0, &zones);
-//! let arn: Value<String> = cfn_format!("arn:{}:s3:::{}-logs", Value::<String>::pseudo(Pseudo::Partition), name);
+//! let arn: Value<String> = cfn_format!("arn:{}:s3:::{}-logs", Value::<String>::pseudo(Pseudo::Partition), name.clone());
 //! assert!(name.is_literal() && !arn.is_literal() && port.is_literal());
 //! # let _ = first_zone;
 //! ```
@@ -120,10 +120,7 @@ impl Value<String> {
     pub fn join(delimiter: &str, list: impl Into<Value<Vec<String>>>) -> Self {
         Value::from_expr(Expr::Call(
             "Fn::Join",
-            Box::new(Expr::List(vec![
-                Expr::str(delimiter),
-                list.into().expr,
-            ])),
+            Box::new(Expr::List(vec![Expr::str(delimiter), list.into().expr])),
         ))
     }
 
@@ -142,7 +139,10 @@ impl Value<String> {
     ///
     /// `secret_id` is usually the secret's ARN token; `json_key` picks a field of a JSON
     /// secret (`None` takes the whole string).
-    pub fn secrets_manager_ref(secret_id: impl Into<Value<String>>, json_key: Option<&str>) -> Self {
+    pub fn secrets_manager_ref(
+        secret_id: impl Into<Value<String>>,
+        json_key: Option<&str>,
+    ) -> Self {
         let tail = match json_key {
             Some(k) => format!(":SecretString:{k}}}}}"),
             None => ":SecretString}}".to_string(),

@@ -23,22 +23,42 @@ fn app_with(resources: usize) -> App {
     let mut stack = None;
     for g in 0..groups {
         if g % per_stack == 0 {
-            let s = Stack::new(&app, &format!("Bench{}", g / per_stack), Env::new("123456789012", "us-east-1")).unwrap();
+            let s = Stack::new(
+                &app,
+                &format!("Bench{}", g / per_stack),
+                Env::new("123456789012", "us-east-1"),
+            )
+            .unwrap();
             s.tags().add("Stack", &format!("{}", g / per_stack));
             stack = Some(s);
         }
         let scope = Construct::new(stack.as_ref().unwrap(), &format!("Group{g}")).unwrap();
-        let key = Resource::new(&scope, "Key", kms::Key { enable_key_rotation: Some(true.into()), ..Default::default() }).unwrap();
+        let key = Resource::new(
+            &scope,
+            "Key",
+            kms::Key {
+                enable_key_rotation: Some(true.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let group = Resource::new(
             &scope,
             "Logs",
-            logs::LogGroup { kms_key_id: Some(key.attr_arn()), retention_in_days: Some(7.into()), ..Default::default() },
+            logs::LogGroup {
+                kms_key_id: Some(key.attr_arn()),
+                retention_in_days: Some(7.into()),
+                ..Default::default()
+            },
         )
         .unwrap();
         Resource::new(
             &scope,
             "Name",
-            ssm::Parameter::new(cfn_format!("group {} {}", scope.path(), group.ref_()), "String"),
+            ssm::Parameter::new(
+                ssm::parameter::Type::String,
+                cfn_format!("group {} {}", scope.path(), group.ref_()),
+            ),
         )
         .unwrap();
     }
@@ -47,7 +67,9 @@ fn app_with(resources: usize) -> App {
 
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 10)]
 fn build_only(bencher: divan::Bencher, n: usize) {
-    bencher.with_inputs(|| app_with(n)).bench_values(|app| app.build());
+    bencher
+        .with_inputs(|| app_with(n))
+        .bench_values(|app| app.build());
 }
 
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 10)]

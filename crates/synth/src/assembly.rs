@@ -137,7 +137,10 @@ impl CloudAssembly {
                 fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
             }
         }
-        write_atomic(&dir.join("manifest.json"), to_pretty_json(&manifest).as_bytes())?;
+        write_atomic(
+            &dir.join("manifest.json"),
+            to_pretty_json(&manifest).as_bytes(),
+        )?;
         Ok(CloudAssembly {
             dir: dir.to_path_buf(),
             manifest,
@@ -156,7 +159,10 @@ impl CloudAssembly {
         if manifest.version != MANIFEST_VERSION {
             return Err(AssemblyError::BadManifest {
                 path,
-                reason: format!("version {} (this is version {MANIFEST_VERSION})", manifest.version),
+                reason: format!(
+                    "version {} (this is version {MANIFEST_VERSION})",
+                    manifest.version
+                ),
             });
         }
         Ok(CloudAssembly {
@@ -229,7 +235,10 @@ mod tests {
         )
         .unwrap();
         assert!(!dir.path().join("Old.template.json").exists());
-        assert!(dir.path().join("notes.txt").exists(), "only templates are pruned");
+        assert!(
+            dir.path().join("notes.txt").exists(),
+            "only templates are pruned"
+        );
         let read = CloudAssembly::read(dir.path()).unwrap();
         assert_eq!(read.manifest, written.manifest);
         assert_eq!(read.template_body("A").unwrap(), "{}\n");
@@ -238,7 +247,11 @@ mod tests {
     #[test]
     fn a_foreign_manifest_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("manifest.json"), "{\"version\": 99, \"stacks\": {}}").unwrap();
+        fs::write(
+            dir.path().join("manifest.json"),
+            "{\"version\": 99, \"stacks\": {}}",
+        )
+        .unwrap();
         let err = CloudAssembly::read(dir.path()).unwrap_err().to_string();
         assert!(err.contains("version 99"), "{err}");
     }

@@ -91,8 +91,18 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
-            let _ = write!(err, "{}", if color { e.render().ansi().to_string() } else { e.render().to_string() });
-            return if e.use_stderr() { 2 } else { 0 };
+            let text = if color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            // Help and version are answers, not errors: stdout and success.
+            if e.use_stderr() {
+                let _ = write!(err, "{text}");
+                return 2;
+            }
+            let _ = write!(out, "{text}");
+            return 0;
         }
     };
     let p = Printer { color };
@@ -122,7 +132,9 @@ where
         stacks: Vec::new(),
         quiet: false,
     }) {
-        Command::Synth { stacks, quiet } => synth_command(&p, &synthesized, &cli.out, &stacks, quiet, out, err),
+        Command::Synth { stacks, quiet } => {
+            synth_command(&p, &synthesized, &cli.out, &stacks, quiet, out, err)
+        }
         Command::List => list_command(&p, &synthesized, out)
             .map(|()| 0)
             .map_err(Into::into),
@@ -191,12 +203,16 @@ fn matches_pattern(pattern: &str, name: &str) -> bool {
     let mut rest = name;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
         } else {
-            let Some(pos) = rest.find(part) else { return false };
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
             rest = &rest[pos + part.len()..];
         }
     }

@@ -6,7 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod assembly;
-//TMP pub mod assertions;
+pub mod assertions;
 mod cli;
 mod synth;
 pub mod validate;

@@ -111,21 +111,27 @@ impl Validator {
                             Diagnostic::error(
                                 "unknown-reference",
                                 &path,
-                                format!("DependsOn names '{d}', which is not a resource of stack '{}'", stack.name),
+                                format!(
+                                    "DependsOn names '{d}', which is not a resource of stack '{}'",
+                                    stack.name
+                                ),
                             )
                             .with_hint("depend on a resource handle of the same stack"),
                         );
                     }
                 }
             }
-            if let Some(c) = body.get("Condition").and_then(Json::as_str) {
-                if !conditions.contains_key(c) {
-                    self.diagnostics.push(Diagnostic::error(
-                        "unknown-reference",
-                        &path,
-                        format!("the resource's Condition '{c}' is not a condition of stack '{}'", stack.name),
-                    ));
-                }
+            if let Some(c) = body.get("Condition").and_then(Json::as_str)
+                && !conditions.contains_key(c)
+            {
+                self.diagnostics.push(Diagnostic::error(
+                    "unknown-reference",
+                    &path,
+                    format!(
+                        "the resource's Condition '{c}' is not a condition of stack '{}'",
+                        stack.name
+                    ),
+                ));
             }
             graph.insert(lid.as_str(), edges);
         }
@@ -160,9 +166,13 @@ impl Validator {
                     Diagnostic::error(
                         "template-limit",
                         &stack.name,
-                        format!("the template has {count} {what}; CloudFormation allows at most {max}"),
+                        format!(
+                            "the template has {count} {what}; CloudFormation allows at most {max}"
+                        ),
                     )
-                    .with_hint("split the stack in two, for example a base stack and a runtime stack"),
+                    .with_hint(
+                        "split the stack in two, for example a base stack and a runtime stack",
+                    ),
                 );
             }
         }
@@ -195,7 +205,11 @@ impl Validator {
             self.diagnostics.push(Diagnostic::error(
                 "wrong-type",
                 path,
-                format!("{} Properties must be an object, found {}", facts.type_name, short(props)),
+                format!(
+                    "{} Properties must be an object, found {}",
+                    facts.type_name,
+                    short(props)
+                ),
             ));
             return;
         };
@@ -212,16 +226,30 @@ impl Validator {
                         path,
                         format!("{}{} is required but not set", at_prefix(at), p.name),
                     )
-                    .with_hint(format!("set {} (CloudFormation rejects the resource without it)", p.name)),
+                    .with_hint(format!(
+                        "set {} (CloudFormation rejects the resource without it)",
+                        p.name
+                    )),
                 );
             }
         }
     }
 
-    fn object(&mut self, path: &str, type_name: &str, shape: &'static Shape, obj: &Map<String, Json>, at: &str) {
+    fn object(
+        &mut self,
+        path: &str,
+        type_name: &str,
+        shape: &'static Shape,
+        obj: &Map<String, Json>,
+        at: &str,
+    ) {
         self.missing_required(path, shape, obj, at);
         for (k, v) in obj {
-            let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
             match shape.property(k) {
                 Some(p) => self.value(path, p, v, &here),
                 None => {
@@ -310,12 +338,21 @@ impl Validator {
         if !rules.allowed.is_empty() && !rules.allowed.contains(&s) {
             let hint = match closest(s, rules.allowed) {
                 Some(c) => format!("did you mean '{c}'?"),
-                None if rules.allowed.len() <= 12 => format!("use one of: {}", rules.allowed.join(", ")),
-                None => format!("use one of the {} values CloudFormation documents for it", rules.allowed.len()),
+                None if rules.allowed.len() <= 12 => {
+                    format!("use one of: {}", rules.allowed.join(", "))
+                }
+                None => format!(
+                    "use one of the {} values CloudFormation documents for it",
+                    rules.allowed.len()
+                ),
             };
             self.diagnostics.push(
-                Diagnostic::error("invalid-value", path, format!("{at} is '{s}', which is not an allowed value"))
-                    .with_hint(hint),
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!("{at} is '{s}', which is not an allowed value"),
+                )
+                .with_hint(hint),
             );
             return;
         }
@@ -331,7 +368,10 @@ impl Validator {
             self.diagnostics.push(Diagnostic::error(
                 "invalid-value",
                 path,
-                format!("{at} is {len} characters long; it must be at most {max} (value starts '{}')", s.chars().take(40).collect::<String>()),
+                format!(
+                    "{at} is {len} characters long; it must be at most {max} (value starts '{}')",
+                    s.chars().take(40).collect::<String>()
+                ),
             ));
         }
         if let Some(pattern) = rules.pattern {
@@ -339,22 +379,34 @@ impl Validator {
                 .patterns
                 .entry(pattern)
                 .or_insert_with(|| Regex::new(pattern).ok());
-            if let Some(re) = re {
-                if !re.is_match(s) {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            path,
-                            format!("{at} is '{s}', which does not match the pattern CloudFormation requires"),
-                        )
-                        .with_hint(format!("the value must match {pattern}")),
-                    );
-                }
+            if let Some(re) = re
+                && !re.is_match(s)
+            {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        path,
+                        format!("{at} is '{s}', which does not match the pattern CloudFormation requires"),
+                    )
+                    .with_hint(format!("the value must match {pattern}")),
+                );
             }
         }
     }
 
     fn number(&mut self, path: &str, rules: &Rules, n: f64, at: &str) {
+        // Integer enums (log retention days, ...) are kept as their decimal strings.
+        if !rules.allowed.is_empty() && !rules.allowed.iter().any(|a| a.parse::<f64>() == Ok(n)) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!("{at} is {n}, which is not an allowed value"),
+                )
+                .with_hint(format!("use one of: {}", rules.allowed.join(", "))),
+            );
+            return;
+        }
         let below = rules.minimum.filter(|m| n < *m);
         let above = rules.maximum.filter(|m| n > *m);
         if below.is_some() || above.is_some() {
@@ -398,27 +450,38 @@ impl Validator {
                 .iter()
                 .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value")?.as_str()?)))
                 .collect(),
-            Some(Json::Object(o)) if !is_intrinsic(&Json::Object(o.clone())) => {
-                o.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()
-            }
+            Some(Json::Object(o)) if !is_intrinsic(&Json::Object(o.clone())) => o
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+                .collect(),
             _ => return,
         };
         if pairs.len() > limits::TAGS {
             self.diagnostics.push(Diagnostic::error(
                 "invalid-tag",
                 path,
-                format!("the resource has {} tags; AWS allows at most {}", pairs.len(), limits::TAGS),
+                format!(
+                    "the resource has {} tags; AWS allows at most {}",
+                    pairs.len(),
+                    limits::TAGS
+                ),
             ));
         }
         for (k, v) in pairs {
             let problem = if k.is_empty() {
                 Some("the key is empty".to_string())
             } else if k.chars().count() > limits::TAG_KEY {
-                Some(format!("the key is longer than {} characters", limits::TAG_KEY))
+                Some(format!(
+                    "the key is longer than {} characters",
+                    limits::TAG_KEY
+                ))
             } else if k.to_ascii_lowercase().starts_with("aws:") {
                 Some("keys starting with 'aws:' are reserved for AWS".to_string())
             } else if v.chars().count() > limits::TAG_VALUE {
-                Some(format!("the value is longer than {} characters", limits::TAG_VALUE))
+                Some(format!(
+                    "the value is longer than {} characters",
+                    limits::TAG_VALUE
+                ))
             } else {
                 None
             };
@@ -460,7 +523,10 @@ impl Validator {
                     self.diagnostics.push(Diagnostic::error(
                         "unknown-reference",
                         path,
-                        format!("Fn::GetAtt of '{}', which is not a resource of stack '{}'", r.target, stack.name),
+                        format!(
+                            "Fn::GetAtt of '{}', which is not a resource of stack '{}'",
+                            r.target, stack.name
+                        ),
                     ));
                     return;
                 }
@@ -471,7 +537,9 @@ impl Validator {
                     let names: Vec<&str> = info.facts.attributes.iter().map(|a| a.name).collect();
                     let hint = match closest(attr, &names) {
                         Some(c) => format!("did you mean '{c}'?"),
-                        None if names.is_empty() => format!("{} has no attributes; use Ref", info.facts.type_name),
+                        None if names.is_empty() => {
+                            format!("{} has no attributes; use Ref", info.facts.type_name)
+                        }
                         None => format!("{} has: {}", info.facts.type_name, names.join(", ")),
                     };
                     self.diagnostics.push(
@@ -523,7 +591,8 @@ impl Validator {
                     }
                     Some(Mark::Active) => {
                         let from = trail.iter().position(|(n, _)| n == to).unwrap_or(0);
-                        let mut cycle: Vec<String> = trail[from..].iter().map(|(n, _)| n.to_string()).collect();
+                        let mut cycle: Vec<String> =
+                            trail[from..].iter().map(|(n, _)| n.to_string()).collect();
                         let mut key = cycle.clone();
                         key.sort();
                         if reported.insert(key) {
@@ -590,20 +659,30 @@ pub(crate) fn collect_refs(v: &Json, out: &mut Vec<Reference>) {
         Json::Object(o) => {
             if o.len() == 1 {
                 if let Some(Json::String(t)) = o.get("Ref") {
-                    out.push(Reference { target: t.clone(), attribute: None });
+                    out.push(Reference {
+                        target: t.clone(),
+                        attribute: None,
+                    });
                     return;
                 }
                 if let Some(args) = o.get("Fn::GetAtt") {
                     let parts: Option<(String, String)> = match args {
                         Json::Array(a) => match a.as_slice() {
-                            [Json::String(t), Json::String(attr)] => Some((t.clone(), attr.clone())),
+                            [Json::String(t), Json::String(attr)] => {
+                                Some((t.clone(), attr.clone()))
+                            }
                             _ => None,
                         },
-                        Json::String(s) => s.split_once('.').map(|(t, a)| (t.to_string(), a.to_string())),
+                        Json::String(s) => s
+                            .split_once('.')
+                            .map(|(t, a)| (t.to_string(), a.to_string())),
                         _ => None,
                     };
                     if let Some((target, attribute)) = parts {
-                        out.push(Reference { target, attribute: Some(attribute) });
+                        out.push(Reference {
+                            target,
+                            attribute: Some(attribute),
+                        });
                     }
                     return;
                 }
@@ -659,7 +738,11 @@ fn is_no_value(v: &Json) -> bool {
 }
 
 fn at_prefix(at: &str) -> String {
-    if at.is_empty() { String::new() } else { format!("{at}.") }
+    if at.is_empty() {
+        String::new()
+    } else {
+        format!("{at}.")
+    }
 }
 
 /// A short rendering of a value for messages.
@@ -704,7 +787,10 @@ mod tests {
 
     #[test]
     fn sub_variables_skip_escaped_literals() {
-        assert_eq!(sub_variables("${A}-${!B}-${C.Arn}-${AWS::Region}"), vec!["A", "C.Arn", "AWS::Region"]);
+        assert_eq!(
+            sub_variables("${A}-${!B}-${C.Arn}-${AWS::Region}"),
+            vec!["A", "C.Arn", "AWS::Region"]
+        );
     }
 
     #[test]
@@ -717,16 +803,28 @@ mod tests {
         });
         let mut refs = Vec::new();
         collect_refs(&v, &mut refs);
-        let names: Vec<_> = refs.iter().map(|r| (r.target.as_str(), r.attribute.as_deref())).collect();
+        let names: Vec<_> = refs
+            .iter()
+            .map(|r| (r.target.as_str(), r.attribute.as_deref()))
+            .collect();
         assert_eq!(
             names,
-            vec![("X", None), ("Y", Some("Arn")), ("Z", Some("Endpoint.Address")), ("W", None), ("U", None)]
+            vec![
+                ("X", None),
+                ("Y", Some("Arn")),
+                ("Z", Some("Endpoint.Address")),
+                ("W", None),
+                ("U", None)
+            ]
         );
     }
 
     #[test]
     fn closest_suggests_typos_only() {
-        assert_eq!(closest("CidrBlok", &["CidrBlock", "VpcId"]), Some("CidrBlock"));
+        assert_eq!(
+            closest("CidrBlok", &["CidrBlock", "VpcId"]),
+            Some("CidrBlock")
+        );
         assert_eq!(closest("Nothing", &["CidrBlock", "VpcId"]), None);
     }
 
