@@ -64,6 +64,7 @@ pub const TYPES: &[&str] = &[
     "AWS::SecretsManager::SecretTargetAttachment",
     "AWS::SecretsManager::RotationSchedule",
     "AWS::SSM::Parameter",
+    "AWS::SSM::Association",
     // Monitoring and notifications
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::CompositeAlarm",

@@ -35,7 +35,7 @@ pub mod ssm;
 pub mod wafv2;
 
 /// The facts of every generated resource type, sorted by type name.
-static ALL_FACTS: [&ResourceFacts; 70] = [
+static ALL_FACTS: [&ResourceFacts; 71] = [
     &applicationautoscaling::scalable_target::FACTS,
     &applicationautoscaling::scaling_policy::FACTS,
     &autoscaling::auto_scaling_group::FACTS,
@@ -99,6 +99,7 @@ static ALL_FACTS: [&ResourceFacts; 70] = [
     &sns::subscription::FACTS,
     &sns::topic::FACTS,
     &sns::topic_policy::FACTS,
+    &ssm::association::FACTS,
     &ssm::parameter::FACTS,
     &scheduler::schedule::FACTS,
     &secretsmanager::rotation_schedule::FACTS,

@@ -2,6 +2,8 @@
 
 //! `AWS::SSM` resources.
 
+pub mod association;
 pub mod parameter;
 
+pub use association::Association;
 pub use parameter::Parameter;
