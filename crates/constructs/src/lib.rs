@@ -1,6 +1,15 @@
-//! Production-ready L2 constructs for stackwright: a multi-AZ network, databases, caches,
-//! load balancing, fleets and alarms, each with secure defaults and named presets.
-//!
-//! The constructs are being built; until they land, build with the typed L1 resources of
-//! `stackwright_core::l1`.
+//! Production-ready L2 constructs for stackwright: a multi-AZ network, keys and secrets,
+//! PostgreSQL and Redis, each with secure defaults, `production()` / `staging()` presets,
+//! errors at construction that name the path, the value and the fix, and an escape hatch
+//! to the L1 resources underneath.
 #![warn(missing_docs)]
+
+pub mod error;
+pub mod iam;
+pub mod key;
+pub mod metric;
+pub mod secret;
+pub mod security_group;
+pub mod vpc;
+
+pub use error::ConstructError;

@@ -1,0 +1,332 @@
+//! IAM: policy documents, least-privilege grants and roles.
+//!
+//! Constructs grant each other access (`secret.grant_read(&fleet)`) by adding statements
+//! to the grantee's role policy, scoped to the exact resource ARNs; nothing gets `*` on
+//! actions that take a resource.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use stackwright_core::l1::iam;
+use stackwright_core::{Construct, Expr, Pseudo, Resource, Scope, Value, cfn_format};
+
+use crate::error::ConstructError;
+
+/// One statement of a policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyStatement {
+    /// An optional statement id.
+    pub sid: Option<String>,
+    /// `Allow` (true) or `Deny` (false).
+    pub allow: bool,
+    /// The actions, such as `secretsmanager:GetSecretValue`.
+    pub actions: Vec<String>,
+    /// The resource ARNs (`*` only where the actions take no resource).
+    pub resources: Vec<Value<String>>,
+    /// The principal, for resource policies (key policies, bucket policies, trust policies).
+    pub principal: Option<Expr>,
+    /// The `Condition` block.
+    pub condition: Option<Expr>,
+}
+
+impl PolicyStatement {
+    /// Allows `actions` on `resources`.
+    pub fn allow(actions: &[&str], resources: Vec<Value<String>>) -> Self {
+        PolicyStatement {
+            sid: None,
+            allow: true,
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            resources,
+            principal: None,
+            condition: None,
+        }
+    }
+
+    /// Denies `actions` on `resources`.
+    pub fn deny(actions: &[&str], resources: Vec<Value<String>>) -> Self {
+        PolicyStatement {
+            allow: false,
+            ..PolicyStatement::allow(actions, resources)
+        }
+    }
+
+    /// Sets the statement id.
+    pub fn with_sid(mut self, sid: &str) -> Self {
+        self.sid = Some(sid.to_string());
+        self
+    }
+
+    /// Sets the principal.
+    pub fn with_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal.0);
+        self
+    }
+
+    /// Sets the condition block.
+    pub fn with_condition(mut self, condition: Expr) -> Self {
+        self.condition = Some(condition);
+        self
+    }
+
+    /// The statement as policy JSON.
+    pub fn to_expr(&self) -> Expr {
+        let mut pairs: Vec<(&str, Expr)> = Vec::new();
+        if let Some(sid) = &self.sid {
+            pairs.push(("Sid", Expr::str(sid)));
+        }
+        pairs.push((
+            "Effect",
+            Expr::str(if self.allow { "Allow" } else { "Deny" }),
+        ));
+        if let Some(p) = &self.principal {
+            pairs.push(("Principal", p.clone()));
+        }
+        pairs.push((
+            "Action",
+            one_or_list(self.actions.iter().map(Expr::str).collect()),
+        ));
+        pairs.push((
+            "Resource",
+            one_or_list(self.resources.iter().map(|r| r.expr().clone()).collect()),
+        ));
+        if let Some(c) = &self.condition {
+            pairs.push(("Condition", c.clone()));
+        }
+        Expr::object(pairs)
+    }
+}
+
+fn one_or_list(mut items: Vec<Expr>) -> Expr {
+    if items.len() == 1 {
+        items.remove(0)
+    } else {
+        Expr::List(items)
+    }
+}
+
+/// Who a resource policy statement applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal(pub Expr);
+
+impl Principal {
+    /// An AWS service, such as `vpc-flow-logs.amazonaws.com`.
+    pub fn service(name: &str) -> Self {
+        Principal(Expr::object([("Service", Expr::str(name))]))
+    }
+
+    /// An AWS service whose name holds a token (`logs.${AWS::Region}.amazonaws.com`).
+    pub fn service_value(name: Value<String>) -> Self {
+        Principal(Expr::object([("Service", name.into_expr())]))
+    }
+
+    /// The account the stack deploys to: lets its IAM policies grant access.
+    pub fn account_root() -> Self {
+        Principal(Expr::object([(
+            "AWS",
+            cfn_format!(
+                "arn:{}:iam::{}:root",
+                Value::<String>::pseudo(Pseudo::Partition),
+                Value::<String>::pseudo(Pseudo::AccountId)
+            )
+            .into_expr(),
+        )]))
+    }
+}
+
+/// A policy document: a list of statements.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyDocument {
+    /// The statements, in order.
+    pub statements: Vec<PolicyStatement>,
+}
+
+impl PolicyDocument {
+    /// A document of these statements.
+    pub fn new(statements: Vec<PolicyStatement>) -> Self {
+        PolicyDocument { statements }
+    }
+
+    /// Adds a statement unless an identical one is there.
+    pub fn add(&mut self, statement: PolicyStatement) {
+        if !self.statements.contains(&statement) {
+            self.statements.push(statement);
+        }
+    }
+
+    /// The document as policy JSON (`Version` 2012-10-17).
+    pub fn to_expr(&self) -> Expr {
+        Expr::object([
+            ("Version", Expr::str("2012-10-17")),
+            (
+                "Statement",
+                Expr::List(
+                    self.statements
+                        .iter()
+                        .map(PolicyStatement::to_expr)
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+}
+
+/// Something that can be given permissions: a role, or a construct that runs as one.
+pub trait Grantable {
+    /// Adds `statement` to the identity's policy.
+    fn grant(&self, statement: PolicyStatement);
+}
+
+/// Settings of a [`Role`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleProps {
+    /// The service that assumes the role, such as `ec2.amazonaws.com`.
+    pub assumed_by: String,
+    /// What the role is for.
+    pub description: Option<String>,
+    /// ARNs of managed policies to attach (for example AWS's `AmazonSSMManagedInstanceCore`).
+    pub managed_policy_arns: Vec<Value<String>>,
+}
+
+impl RoleProps {
+    /// A role for `service` with nothing attached.
+    pub fn for_service(service: &str) -> Self {
+        RoleProps {
+            assumed_by: service.to_string(),
+            description: None,
+            managed_policy_arns: Vec::new(),
+        }
+    }
+}
+
+/// The ARN of an AWS managed policy, in the stack's partition.
+pub fn aws_managed_policy(name: &str) -> Value<String> {
+    cfn_format!(
+        "arn:{}:iam::aws:policy/{}",
+        Value::<String>::pseudo(Pseudo::Partition),
+        name
+    )
+}
+
+struct RoleState {
+    scope: Construct,
+    policy: Option<Resource<iam::Policy>>,
+    document: PolicyDocument,
+}
+
+/// An IAM role assumed by an AWS service, whose permissions grow with grants.
+///
+/// Grants land in one inline-managed `AWS::IAM::Policy` (`<role>/DefaultPolicy`) created
+/// on the first grant, each statement scoped to the granted resources.
+///
+/// ```
+/// use stackwright_core::{App, Env, Stack, Value};
+/// use stackwright_constructs::iam::{Grantable, PolicyStatement, Role, RoleProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+/// let role = Role::new(&stack, "AppRole", RoleProps::for_service("ec2.amazonaws.com")).unwrap();
+/// role.grant(PolicyStatement::allow(&["ssm:GetParameter"], vec![Value::from("arn:aws:ssm:us-east-1:123456789012:parameter/app")]));
+/// ```
+#[derive(Clone)]
+pub struct Role {
+    resource: Resource<iam::Role>,
+    state: Rc<RefCell<RoleState>>,
+}
+
+impl Role {
+    /// Creates the role under `scope`.
+    pub fn new(scope: &impl Scope, id: &str, props: RoleProps) -> Result<Role, ConstructError> {
+        let node = Construct::new(scope, id)?;
+        let trust = PolicyDocument::new(vec![
+            PolicyStatement {
+                resources: Vec::new(),
+                ..PolicyStatement::allow(&["sts:AssumeRole"], Vec::new())
+            }
+            .with_principal(Principal::service(&props.assumed_by)),
+        ]);
+        let mut trust_expr = trust.to_expr();
+        // A trust policy has no Resource element.
+        if let Expr::Object(doc) = &mut trust_expr
+            && let Some(Expr::List(statements)) = doc.get_mut("Statement")
+        {
+            for s in statements {
+                if let Expr::Object(s) = s {
+                    s.shift_remove("Resource");
+                }
+            }
+        }
+        let resource = Resource::new(
+            &node,
+            "Resource",
+            iam::Role {
+                description: props.description.map(Into::into),
+                managed_policy_arns: if props.managed_policy_arns.is_empty() {
+                    None
+                } else {
+                    Some(props.managed_policy_arns.into())
+                },
+                ..iam::Role::new(Value::<stackwright_core::Json>::from_expr(trust_expr))
+            },
+        )?;
+        Ok(Role {
+            resource,
+            state: Rc::new(RefCell::new(RoleState {
+                scope: node,
+                policy: None,
+                document: PolicyDocument::default(),
+            })),
+        })
+    }
+
+    /// The role's ARN.
+    pub fn arn(&self) -> Value<String> {
+        self.resource.attr_arn()
+    }
+
+    /// The role's name.
+    pub fn name(&self) -> Value<String> {
+        self.resource.ref_()
+    }
+
+    /// The L1 role, for anything the props do not cover.
+    pub fn resource(&self) -> &Resource<iam::Role> {
+        &self.resource
+    }
+
+    /// The grants policy, once a grant created it.
+    pub fn default_policy(&self) -> Option<Resource<iam::Policy>> {
+        self.state.borrow().policy.clone()
+    }
+}
+
+impl Grantable for Role {
+    fn grant(&self, statement: PolicyStatement) {
+        let mut state = self.state.borrow_mut();
+        state.document.add(statement);
+        let doc = state.document.to_expr();
+        match &state.policy {
+            Some(p) => p.edit(|props| props.policy_document = Value::from_expr(doc)),
+            None => {
+                let policy = Resource::new(
+                    &state.scope,
+                    "DefaultPolicy",
+                    iam::Policy {
+                        roles: Some(vec![self.resource.ref_()].into()),
+                        ..iam::Policy::new(
+                            Value::<stackwright_core::Json>::from_expr(doc),
+                            "DefaultPolicy",
+                        )
+                    },
+                );
+                // The scope is the role's own construct and "DefaultPolicy" is created once,
+                // so adding it cannot collide.
+                state.policy = policy.ok();
+            }
+        }
+    }
+}
+
+impl Scope for Role {
+    fn scope_ref(&self) -> (stackwright_core::AppRef, stackwright_core::ElementId) {
+        self.state.borrow().scope.scope_ref()
+    }
+}
