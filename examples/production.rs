@@ -1,12 +1,16 @@
 //! The FlowViz reference architecture, production and staging from one function.
 //!
 //! `cargo run --example production` synthesizes it into `stackwright.out/`;
-//! `cargo run --example production -- list` lists the stacks. The network, data and
-//! serving layers are being added construct by construct; today each environment's base
-//! stack holds the encryption key and the application log group every later layer uses.
+//! `cargo run --example production -- list` lists the stacks. Each environment's base
+//! stack holds what persists: the network, PostgreSQL, Redis, keys and secrets. The
+//! serving layer (load balancer, fleet, alarms) arrives in a runtime stack of its own.
 
-use stackwright::core::Expr;
-use stackwright::l1::{kms, logs};
+use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
+use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
+use stackwright::constructs::key::{Key, KeyProps};
+use stackwright::constructs::secret::{Generate, Secret, SecretProps};
+use stackwright::constructs::vpc::{Vpc, VpcProps};
+use stackwright::l1::logs;
 use stackwright::prelude::*;
 
 /// The settings in which production and staging differ; the code is the same.
@@ -17,49 +21,65 @@ pub struct Settings {
     pub environment: &'static str,
     /// Where it deploys.
     pub env: Env,
-    /// What happens to stateful resources when the stack lets go of them.
-    pub removal: RemovalPolicy,
     /// Whether the stacks refuse deletion until protection is turned off.
     pub termination_protection: bool,
+    /// The network.
+    pub vpc: VpcProps,
+    /// PostgreSQL.
+    pub database: PostgresDbProps,
+    /// Redis.
+    pub cache: RedisCacheProps,
+    /// The application's key (logs, `SECRET_KEY`).
+    pub app_key: KeyProps,
+    /// What happens to the app's log group and secret when the stack lets go of them.
+    pub removal: RemovalPolicy,
     /// How long application logs are kept, in days.
     pub log_retention_days: i64,
 }
 
 impl Settings {
-    /// Production: data is retained and stacks are protected.
+    /// Production: NAT per zone, Multi-AZ database, replicated cache, data retained.
     pub fn production() -> Self {
         Settings {
             name: "Production",
             environment: "production",
             env: Env::new("123456789012", "us-east-1"),
-            removal: RemovalPolicy::Retain,
             termination_protection: true,
+            vpc: VpcProps::production(),
+            database: PostgresDbProps::production(),
+            cache: RedisCacheProps::production(),
+            app_key: KeyProps::production(),
+            removal: RemovalPolicy::Retain,
             log_retention_days: 30,
         }
     }
 
-    /// Staging: same shape, cheaper to throw away.
+    /// Staging: one NAT gateway, single-AZ database, one cache node, cheap to throw away.
     pub fn staging() -> Self {
         Settings {
             name: "Staging",
             environment: "staging",
             env: Env::new("123456789012", "us-east-1"),
-            removal: RemovalPolicy::Delete,
             termination_protection: false,
+            vpc: VpcProps::staging(),
+            database: PostgresDbProps::staging(),
+            cache: RedisCacheProps::staging(),
+            app_key: KeyProps::staging(),
+            removal: RemovalPolicy::Delete,
             log_retention_days: 7,
         }
     }
 }
 
 /// Builds one environment of FlowViz.
-pub fn flowviz(app: &App, settings: &Settings) -> Result<(), CoreError> {
+pub fn flowviz(app: &App, settings: Settings) -> Result<(), ConstructError> {
     let base = Stack::new(
         app,
         &format!("FlowViz-{}-Base", settings.name),
         settings.env.clone(),
     )?;
     base.set_description(&format!(
-        "FlowViz {}: persistent resources (keys, logs)",
+        "FlowViz {}: persistent resources (network, PostgreSQL, Redis, keys, secrets)",
         settings.environment
     ));
     base.set_termination_protection(settings.termination_protection);
@@ -69,112 +89,62 @@ pub fn flowviz(app: &App, settings: &Settings) -> Result<(), CoreError> {
         .add("Owner", "platform")
         .add("CostCenter", "flowviz");
 
-    let key = Resource::new(
+    let vpc = Vpc::new(&base, "Network", settings.vpc)?;
+    let db = PostgresDb::new(&base, "Database", &vpc, settings.database)?;
+    let cache = RedisCache::new(&base, "Cache", &vpc, settings.cache)?;
+
+    let key = Key::new(
         &base,
-        "LogsKey",
-        kms::Key {
-            description: Some(format!("FlowViz {} log encryption", settings.environment).into()),
-            enable_key_rotation: Some(true.into()),
-            key_policy: Some(logs_key_policy().into()),
-            ..Default::default()
+        "AppKey",
+        settings
+            .app_key
+            .with_alias(&format!("alias/flowviz-{}-app", settings.environment))
+            .with_description("FlowViz application logs and secrets"),
+    )?;
+    key.allow_cloudwatch_logs();
+    let secret_key = Secret::new(
+        &base,
+        "SecretKey",
+        &key,
+        SecretProps {
+            description: Some("FlowViz SECRET_KEY (sessions and tokens)".into()),
+            generate: Generate {
+                length: 64,
+                exclude_punctuation: true,
+                ..Generate::default()
+            },
+            removal_policy: settings.removal,
+            ..SecretProps::default()
         },
     )?;
-    key.apply_removal_policy(settings.removal);
-    Resource::new(
-        &base,
-        "LogsKeyAlias",
-        kms::Alias::new(
-            format!("alias/flowviz-{}-logs", settings.environment),
-            key.ref_(),
-        ),
-    )?;
-
     let group = Resource::new(
         &base,
         "AppLogs",
         logs::LogGroup {
             log_group_name: Some(format!("/flowviz/{}/app", settings.environment).into()),
-            kms_key_id: Some(key.attr_arn()),
+            kms_key_id: Some(key.arn()),
             retention_in_days: Some(settings.log_retention_days.into()),
             ..Default::default()
         },
     )?;
     group.apply_removal_policy(settings.removal);
 
+    Output::new(&base, "DatabaseEndpoint", db.endpoint_address())?
+        .description("PostgreSQL host (TLS required)");
+    Output::new(&base, "DatabaseSecretArn", db.secret().arn())?
+        .description("Master credentials, kept and rotated by RDS in Secrets Manager");
+    Output::new(&base, "CacheEndpoint", cache.primary_endpoint_address())?
+        .description("Redis primary host (rediss://, AUTH token in Secrets Manager)");
+    Output::new(&base, "SecretKeyArn", secret_key.arn())?.description("SECRET_KEY secret");
     Output::new(&base, "AppLogGroupName", group.ref_())?
         .description("Where the application writes its logs");
     Ok(())
 }
 
-/// The key policy: the account administers the key, CloudWatch Logs in this region may use
-/// it for this account's log groups only.
-fn logs_key_policy() -> Expr {
-    let account_root = cfn_format!(
-        "arn:{}:iam::{}:root",
-        Value::<String>::pseudo(Pseudo::Partition),
-        Value::<String>::pseudo(Pseudo::AccountId)
-    );
-    let logs_service = cfn_format!(
-        "logs.{}.amazonaws.com",
-        Value::<String>::pseudo(Pseudo::Region)
-    );
-    let log_groups = cfn_format!(
-        "arn:{}:logs:{}:{}:log-group:*",
-        Value::<String>::pseudo(Pseudo::Partition),
-        Value::<String>::pseudo(Pseudo::Region),
-        Value::<String>::pseudo(Pseudo::AccountId)
-    );
-    let actions = |names: &[&str]| Expr::List(names.iter().map(|a| Expr::str(*a)).collect());
-    Expr::object([
-        ("Version", Expr::str("2012-10-17")),
-        (
-            "Statement",
-            Expr::List(vec![
-                Expr::object([
-                    ("Sid", Expr::str("AccountAdministers")),
-                    ("Effect", Expr::str("Allow")),
-                    ("Principal", Expr::object([("AWS", account_root.into())])),
-                    ("Action", Expr::str("kms:*")),
-                    ("Resource", Expr::str("*")),
-                ]),
-                Expr::object([
-                    ("Sid", Expr::str("CloudWatchLogsUse")),
-                    ("Effect", Expr::str("Allow")),
-                    (
-                        "Principal",
-                        Expr::object([("Service", logs_service.into())]),
-                    ),
-                    (
-                        "Action",
-                        actions(&[
-                            "kms:Encrypt*",
-                            "kms:Decrypt*",
-                            "kms:ReEncrypt*",
-                            "kms:GenerateDataKey*",
-                            "kms:Describe*",
-                        ]),
-                    ),
-                    ("Resource", Expr::str("*")),
-                    (
-                        "Condition",
-                        Expr::object([(
-                            "ArnLike",
-                            Expr::object([(
-                                "kms:EncryptionContext:aws:logs:arn",
-                                log_groups.into(),
-                            )]),
-                        )]),
-                    ),
-                ]),
-            ]),
-        ),
-    ])
-}
-
 /// Both environments.
-pub fn app(app: &App) -> Result<(), CoreError> {
-    flowviz(app, &Settings::production())?;
-    flowviz(app, &Settings::staging())
+pub fn app(app: &App) -> Result<(), ConstructError> {
+    flowviz(app, Settings::production())?;
+    flowviz(app, Settings::staging())
 }
 
 #[allow(dead_code)]

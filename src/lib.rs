@@ -32,6 +32,8 @@ pub use stackwright_synth::{run, run_with};
 
 /// The names most programs need: `use stackwright::prelude::*;`.
 pub mod prelude {
+    pub use stackwright_constructs::ConstructError;
+    pub use stackwright_constructs::security_group::{Connectable, Port};
     pub use stackwright_core::{
         App, Condition, ConditionExpr, Construct, CoreError, Env, Mapping, Output, Parameter,
         ParameterProps, Pseudo, RemovalPolicy, Resource, Scope, Stack, Value, cfn_format,

@@ -4,10 +4,13 @@
 //! to the L1 resources underneath.
 #![warn(missing_docs)]
 
+pub mod cache;
+pub mod database;
 pub mod error;
 pub mod iam;
 pub mod key;
 pub mod metric;
+pub mod opt_out;
 pub mod secret;
 pub mod security_group;
 pub mod vpc;
