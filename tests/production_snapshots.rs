@@ -43,17 +43,25 @@ fn production_and_staging_differ_in_settings_only() {
             .map(|(id, r)| (id.clone(), r["Type"].as_str().unwrap().to_string()))
             .collect()
     };
+    let (production, staging) = (resources(0), resources(1));
+    // Same code, same logical ids: staging only lacks the second zone's NAT gateway.
+    let missing: Vec<&str> = production
+        .iter()
+        .filter(|r| !staging.contains(r))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(missing, ["NetworkPublicSubnet2Eip", "NetworkPublicSubnet2NatGateway"]);
+    assert!(staging.iter().all(|r| production.contains(r)));
+    let props = |i: usize, id: &str| s.stacks[i].template["Resources"][id].clone();
+    assert_eq!(props(0, "Database")["Properties"]["MultiAZ"], true);
+    assert_eq!(props(1, "Database")["Properties"]["MultiAZ"], false);
+    assert_eq!(props(0, "Database")["DeletionPolicy"], "Snapshot");
+    assert_eq!(props(1, "Database")["DeletionPolicy"], "Delete");
+    assert_eq!(props(0, "Cache")["Properties"]["NumCacheClusters"], 2);
+    assert_eq!(props(1, "Cache")["Properties"]["NumCacheClusters"], 1);
     assert_eq!(
-        resources(0),
-        resources(1),
-        "same resources, same logical ids"
-    );
-    assert_eq!(
-        s.stacks[0].template["Resources"]["AppLogs"]["DeletionPolicy"],
-        "Retain"
-    );
-    assert_eq!(
-        s.stacks[1].template["Resources"]["AppLogs"]["DeletionPolicy"],
-        "Delete"
+        props(1, "NetworkPrivateSubnet2DefaultRoute")["Properties"]["NatGatewayId"],
+        serde_json::json!({"Ref": "NetworkPublicSubnet1NatGateway"}),
+        "staging's one NAT gateway serves both zones"
     );
 }
