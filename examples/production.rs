@@ -1,16 +1,24 @@
 //! The FlowViz reference architecture, production and staging from one function.
 //!
 //! `cargo run --example production` synthesizes it into `stackwright.out/`;
-//! `cargo run --example production -- list` lists the stacks. Each environment's base
-//! stack holds what persists: the network, PostgreSQL, Redis, keys and secrets. The
-//! serving layer (load balancer, fleet, alarms) arrives in a runtime stack of its own.
+//! `cargo run --example production -- list` lists the stacks in deployment order.
+//!
+//! - `FlowViz-Shared`: what both environments share (the DNS zone).
+//! - `FlowViz-<Env>-Base`: what persists: network, PostgreSQL, Redis, keys, secrets.
+//! - `FlowViz-<Env>-Runtime`: what can be torn down at night and rebuilt in the morning
+//!   without touching data: the load balancer, the fleet, alarms and the dashboard. It
+//!   reaches the base stack through cross-stack references.
 
+use stackwright::constructs::alarms::{Alarms, AlarmsProps};
+use stackwright::constructs::alb::{
+    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, HostedZone,
+};
 use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright::constructs::key::{Key, KeyProps};
 use stackwright::constructs::secret::{Generate, Secret, SecretProps};
 use stackwright::constructs::vpc::{Vpc, VpcProps};
-use stackwright::l1::logs;
+use stackwright::l1::{logs, route53};
 use stackwright::prelude::*;
 
 /// The settings in which production and staging differ; the code is the same.
@@ -35,6 +43,10 @@ pub struct Settings {
     pub removal: RemovalPolicy,
     /// How long application logs are kept, in days.
     pub log_retention_days: i64,
+    /// The load balancer (its domain is a subdomain of the shared zone).
+    pub edge: BlueGreenAlbProps,
+    /// Who is paged.
+    pub alarms: AlarmsProps,
 }
 
 impl Settings {
@@ -51,6 +63,8 @@ impl Settings {
             app_key: KeyProps::production(),
             removal: RemovalPolicy::Retain,
             log_retention_days: 30,
+            edge: BlueGreenAlbProps::production(&format!("app.{ZONE}")),
+            alarms: AlarmsProps::email("ops@example.com"),
         }
     }
 
@@ -67,12 +81,58 @@ impl Settings {
             app_key: KeyProps::staging(),
             removal: RemovalPolicy::Delete,
             log_retention_days: 7,
+            edge: BlueGreenAlbProps::staging(&format!("staging.{ZONE}")),
+            alarms: AlarmsProps::email("ops@example.com"),
         }
     }
 }
 
+/// The DNS zone both environments live under.
+pub const ZONE: &str = "flowviz.example.com";
+
+/// Every stack's tags.
+fn tag(stack: &Stack, environment: &str) {
+    stack
+        .tags()
+        .add("Project", "FlowViz")
+        .add("Environment", environment)
+        .add("Owner", "platform")
+        .add("CostCenter", "flowviz");
+}
+
+/// What both environments share: the public DNS zone (delegate its name servers from the
+/// parent domain once).
+pub fn shared(app: &App, env: Env) -> Result<HostedZone, ConstructError> {
+    let shared = Stack::new(app, "FlowViz-Shared", env)?;
+    shared.set_description("FlowViz: resources both environments share (DNS)");
+    shared.set_termination_protection(true);
+    tag(&shared, "shared");
+    let zone = Resource::new(
+        &shared,
+        "Zone",
+        route53::HostedZone {
+            name: Some(ZONE.into()),
+            hosted_zone_config: Some(route53::hosted_zone::HostedZoneConfig {
+                comment: Some("FlowViz public zone".into()),
+            }),
+            ..Default::default()
+        },
+    )?;
+    zone.apply_removal_policy(RemovalPolicy::Retain);
+    Output::new(
+        &shared,
+        "ZoneNameServers",
+        Value::join(",", zone.attr_name_servers()),
+    )?
+    .description("Delegate the zone to these name servers from the parent domain");
+    Ok(HostedZone {
+        id: zone.attr_id(),
+        name: ZONE.to_string(),
+    })
+}
+
 /// Builds one environment of FlowViz.
-pub fn flowviz(app: &App, settings: Settings) -> Result<(), ConstructError> {
+pub fn flowviz(app: &App, zone: &HostedZone, settings: Settings) -> Result<(), ConstructError> {
     let base = Stack::new(
         app,
         &format!("FlowViz-{}-Base", settings.name),
@@ -83,11 +143,7 @@ pub fn flowviz(app: &App, settings: Settings) -> Result<(), ConstructError> {
         settings.environment
     ));
     base.set_termination_protection(settings.termination_protection);
-    base.tags()
-        .add("Project", "FlowViz")
-        .add("Environment", settings.environment)
-        .add("Owner", "platform")
-        .add("CostCenter", "flowviz");
+    tag(&base, settings.environment);
 
     let vpc = Vpc::new(&base, "Network", settings.vpc)?;
     let db = PostgresDb::new(&base, "Database", &vpc, settings.database)?;
@@ -138,13 +194,51 @@ pub fn flowviz(app: &App, settings: Settings) -> Result<(), ConstructError> {
     Output::new(&base, "SecretKeyArn", secret_key.arn())?.description("SECRET_KEY secret");
     Output::new(&base, "AppLogGroupName", group.ref_())?
         .description("Where the application writes its logs");
+
+    // The runtime stack: destroyed and rebuilt freely, holding no data.
+    let runtime = Stack::new(
+        app,
+        &format!("FlowViz-{}-Runtime", settings.name),
+        settings.env.clone(),
+    )?;
+    runtime.set_description(&format!(
+        "FlowViz {}: serving resources (load balancer, fleet, alarms), rebuildable without touching data",
+        settings.environment
+    ));
+    tag(&runtime, settings.environment);
+    let url = format!("https://{}", settings.edge.domain_name);
+    let edge = BlueGreenAlb::new(
+        &runtime,
+        "Edge",
+        &vpc,
+        BlueGreenAlbProps {
+            certificate: CertificateSource::Dns {
+                hosted_zone: Some(zone.clone()),
+                wildcard_san: true,
+            },
+            ..settings.edge
+        },
+    )?;
+    let alarms = Alarms::new(
+        &runtime,
+        "Alarms",
+        AlarmsProps {
+            key: Some(key.clone()),
+            ..settings.alarms
+        },
+    )?;
+    alarms.watch(&edge)?.watch(&db)?.watch(&cache)?;
+    Output::new(&runtime, "Url", url.as_str())?.description("Where FlowViz answers");
+    Output::new(&runtime, "LoadBalancerDns", edge.dns_name())?
+        .description("The load balancer's own name (the Url is an alias of it)");
     Ok(())
 }
 
-/// Both environments.
+/// Every stack of FlowViz: the shared one, then production and staging.
 pub fn app(app: &App) -> Result<(), ConstructError> {
-    flowviz(app, Settings::production())?;
-    flowviz(app, Settings::staging())
+    let zone = shared(app, Env::new("123456789012", "us-east-1"))?;
+    flowviz(app, &zone, Settings::production())?;
+    flowviz(app, &zone, Settings::staging())
 }
 
 #[allow(dead_code)]

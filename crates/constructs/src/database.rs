@@ -354,6 +354,8 @@ pub struct PostgresDb {
     cluster: Option<Resource<rds::DbCluster>>,
     readers: Vec<Resource<rds::DbInstance>>,
     port: u16,
+    class: String,
+    allocated_storage_gib: Option<u32>,
 }
 
 impl PostgresDb {
@@ -428,6 +430,18 @@ impl PostgresDb {
             cluster: None,
             readers: Vec::new(),
             port: props.port,
+            class: match &props.deployment {
+                Deployment::Instance { class, .. } | Deployment::Aurora { class, .. } => {
+                    class.clone()
+                }
+            },
+            allocated_storage_gib: match &props.deployment {
+                Deployment::Instance {
+                    allocated_storage_gib,
+                    ..
+                } => Some(*allocated_storage_gib),
+                Deployment::Aurora { .. } => None,
+            },
         };
         let secret = Some(rds::db_instance::MasterUserSecret {
             kms_key_id: Some(key.arn()),
@@ -727,9 +741,19 @@ impl PostgresDb {
         }
     }
 
-    /// Storage allocated at creation and whether this is Aurora, for alarms that need it.
+    /// Whether this is an Aurora cluster.
     pub fn is_aurora(&self) -> bool {
         self.cluster.is_some()
+    }
+
+    /// The instance class (of every instance, for Aurora).
+    pub fn instance_class(&self) -> &str {
+        &self.class
+    }
+
+    /// The storage allocated at creation, in GiB (instances; Aurora storage grows by itself).
+    pub fn allocated_storage_gib(&self) -> Option<u32> {
+        self.allocated_storage_gib
     }
 }
 

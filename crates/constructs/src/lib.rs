@@ -4,8 +4,11 @@
 //! to the L1 resources underneath.
 #![warn(missing_docs)]
 
+pub mod alarms;
+pub mod alb;
 pub mod cache;
 pub mod database;
+pub mod ecr;
 pub mod error;
 pub mod iam;
 pub mod key;

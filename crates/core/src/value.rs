@@ -164,6 +164,91 @@ impl Value<String> {
     }
 }
 
+impl Value<String> {
+    /// The compact JSON text of `expr`, with every token spliced in as a JSON string:
+    /// for properties that take JSON as a string, such as a CloudWatch dashboard body.
+    /// Written as `Fn::Sub`, or a plain string when `expr` holds no token.
+    ///
+    /// ```
+    /// use stackwright_core::{Expr, Pseudo, Value};
+    /// let body = Expr::object([("region", Expr::Pseudo(Pseudo::Region)), ("n", Expr::Int(1))]);
+    /// let text = Value::<String>::json_text(&body);
+    /// assert_eq!(
+    ///     text.into_expr(),
+    ///     Expr::Concat(vec![Expr::str("{\"region\":\""), Expr::Pseudo(Pseudo::Region), Expr::str("\",\"n\":1}")])
+    /// );
+    /// ```
+    pub fn json_text(expr: &Expr) -> Value<String> {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        write_json(expr, &mut parts, &mut text);
+        if !text.is_empty() {
+            parts.push(Expr::Str(text));
+        }
+        Value::from_expr(Expr::Concat(parts))
+    }
+}
+
+fn write_json(e: &Expr, parts: &mut Vec<Expr>, text: &mut String) {
+    let quoted = |s: &str| serde_json::to_string(s).expect("strings always serialize");
+    match e {
+        Expr::Bool(b) => text.push_str(&b.to_string()),
+        Expr::Int(i) => text.push_str(&i.to_string()),
+        Expr::Float(f) => text.push_str(
+            &serde_json::Number::from_f64(*f).map_or_else(|| "null".to_string(), |n| n.to_string()),
+        ),
+        Expr::Str(s) => text.push_str(&quoted(s)),
+        Expr::List(items) => {
+            text.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                write_json(item, parts, text);
+            }
+            text.push(']');
+        }
+        Expr::Object(map) => {
+            text.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&quoted(k));
+                text.push(':');
+                write_json(v, parts, text);
+            }
+            text.push('}');
+        }
+        Expr::Concat(items) => {
+            text.push('"');
+            for item in items {
+                match item {
+                    Expr::Str(s) => {
+                        let q = quoted(s);
+                        text.push_str(&q[1..q.len() - 1]);
+                    }
+                    token => splice(token, parts, text),
+                }
+            }
+            text.push('"');
+        }
+        token => {
+            text.push('"');
+            splice(token, parts, text);
+            text.push('"');
+        }
+    }
+}
+
+/// Ends the literal text so far and adds `token` as a part of its own.
+fn splice(token: &Expr, parts: &mut Vec<Expr>, text: &mut String) {
+    if !text.is_empty() {
+        parts.push(Expr::Str(std::mem::take(text)));
+    }
+    parts.push(token.clone());
+}
+
 impl Value<Vec<String>> {
     /// `Fn::GetAZs` for the stack's region: the availability zones, as CloudFormation sees
     /// them at deploy time. Prefer this to hard-coded zone names.

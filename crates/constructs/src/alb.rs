@@ -1,0 +1,1079 @@
+//! An internet-facing HTTPS load balancer that does blue/green releases.
+//!
+//! Two target groups, blue and green, sit behind one HTTPS listener that forwards by
+//! weights. Which colour is live, and how much traffic the idle colour gets during a
+//! gradual shift, are props: a switch is a change set that modifies the listener only.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use stackwright_core::l1::elasticloadbalancingv2 as elbv2;
+use stackwright_core::l1::{certificatemanager, route53, s3, wafv2};
+use stackwright_core::{
+    Construct, Expr, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format,
+};
+
+use crate::error::{ConstructError, Problems};
+use crate::iam::{PolicyDocument, PolicyStatement, Principal};
+use crate::metric::{Metric, Statistic};
+use crate::opt_out::{self, OptOut};
+use crate::security_group::{
+    Connectable, Connections, Peer, Port, SecurityGroup, SecurityGroupProps,
+};
+use crate::vpc::{SubnetKind, Vpc};
+
+/// One of the two fleets behind the load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Colour {
+    /// Blue.
+    Blue,
+    /// Green.
+    Green,
+}
+
+impl Colour {
+    /// The other colour.
+    pub fn other(self) -> Colour {
+        match self {
+            Colour::Blue => Colour::Green,
+            Colour::Green => Colour::Blue,
+        }
+    }
+
+    /// `Blue` or `Green`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Colour::Blue => "Blue",
+            Colour::Green => "Green",
+        }
+    }
+}
+
+/// What the target groups route to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetType {
+    /// EC2 instances (Auto Scaling groups register them).
+    Instance,
+    /// IP addresses (Fargate tasks in awsvpc mode).
+    Ip,
+}
+
+/// An existing Route53 hosted zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostedZone {
+    /// The zone id.
+    pub id: Value<String>,
+    /// The zone's domain, such as `example.com`.
+    pub name: String,
+}
+
+/// Where the HTTPS certificate comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CertificateSource {
+    /// A new ACM certificate validated by DNS: through `hosted_zone` when given (CloudFormation
+    /// creates the validation records and waits), otherwise by records you create. With
+    /// `wildcard_san`, `*.<parent domain>` is added as a subject alternative name.
+    Dns {
+        /// The zone to validate in.
+        hosted_zone: Option<HostedZone>,
+        /// Add the wildcard of the parent domain.
+        wildcard_san: bool,
+    },
+    /// An existing certificate, by ARN.
+    Imported(Value<String>),
+}
+
+/// The target groups' health check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// The path. Default `/api/health`.
+    pub path: String,
+    /// Successes before a target is healthy. Default 2.
+    pub healthy_threshold: u32,
+    /// Failures before a target is unhealthy. Default 3.
+    pub unhealthy_threshold: u32,
+    /// Seconds between checks. Default 30.
+    pub interval_seconds: u32,
+    /// Seconds before a check times out. Default 5.
+    pub timeout_seconds: u32,
+    /// HTTP codes that mean healthy. Default `200`.
+    pub matcher: String,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            path: "/api/health".into(),
+            healthy_threshold: 2,
+            unhealthy_threshold: 3,
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            matcher: "200".into(),
+        }
+    }
+}
+
+/// A listener for testing the idle colour before it takes traffic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestListener {
+    /// Its port. Default 8443.
+    pub port: u16,
+    /// Who may reach it. Default: the VPC's own block.
+    pub allowed_from: Option<Peer>,
+}
+
+/// A default that can be switched off only with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protection {
+    /// On.
+    On,
+    /// Off, for this recorded reason.
+    Off {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Settings of a [`BlueGreenAlb`]. The defaults are FlowViz production's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlueGreenAlbProps {
+    /// The name clients use, such as `app.example.com`. Required.
+    pub domain_name: String,
+    /// The certificate. Default: DNS-validated ACM certificate with the wildcard SAN.
+    pub certificate: CertificateSource,
+    /// The TLS policy. Default `ELBSecurityPolicy-TLS13-1-2-2021-06`.
+    pub ssl_policy: String,
+    /// The port targets listen on. Default 8000.
+    pub target_port: u16,
+    /// What targets are. Default instances.
+    pub target_type: TargetType,
+    /// The health check. Default `/api/health`, 2/3, 30 s, 5 s, 200.
+    pub health_check: HealthCheck,
+    /// Seconds a deregistering target keeps its connections. Default 30.
+    pub deregistration_delay_seconds: u32,
+    /// The colour taking production traffic. Default blue.
+    pub live: Colour,
+    /// Percent of traffic sent to the idle colour, for gradual shifts (5, 25, 50, 75...).
+    /// Default 0.
+    pub idle_traffic_percent: u8,
+    /// A listener reaching the idle colour. Default: port 8443 from inside the VPC.
+    pub test_listener: Option<TestListener>,
+    /// Port 80 answering 301 to HTTPS. Default on.
+    pub http_redirect: bool,
+    /// Deletion protection. Default on.
+    pub deletion_protection: Protection,
+    /// Days access logs are kept in their bucket (encrypted, versioned, not public).
+    /// Default 90.
+    pub access_log_retention_days: u32,
+    /// Seconds an idle connection stays open. Default 60.
+    pub idle_timeout_seconds: u32,
+    /// A Route53 alias record for `domain_name` in the certificate's hosted zone, when
+    /// there is one. Default on.
+    pub alias_record: bool,
+    /// A WAF web ACL to associate, by ARN. Default none.
+    pub web_acl_arn: Option<Value<String>>,
+}
+
+impl Default for BlueGreenAlbProps {
+    fn default() -> Self {
+        BlueGreenAlbProps {
+            domain_name: String::new(),
+            certificate: CertificateSource::Dns {
+                hosted_zone: None,
+                wildcard_san: true,
+            },
+            ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+            target_port: 8000,
+            target_type: TargetType::Instance,
+            health_check: HealthCheck::default(),
+            deregistration_delay_seconds: 30,
+            live: Colour::Blue,
+            idle_traffic_percent: 0,
+            test_listener: Some(TestListener {
+                port: 8443,
+                allowed_from: None,
+            }),
+            http_redirect: true,
+            deletion_protection: Protection::On,
+            access_log_retention_days: 90,
+            idle_timeout_seconds: 60,
+            alias_record: true,
+            web_acl_arn: None,
+        }
+    }
+}
+
+impl BlueGreenAlbProps {
+    /// Production for `domain_name`.
+    pub fn production(domain_name: &str) -> Self {
+        BlueGreenAlbProps {
+            domain_name: domain_name.to_string(),
+            ..BlueGreenAlbProps::default()
+        }
+    }
+
+    /// Staging for `domain_name`: the same, without deletion protection (reason recorded).
+    pub fn staging(domain_name: &str) -> Self {
+        BlueGreenAlbProps {
+            deletion_protection: Protection::Off {
+                reason: "staging's runtime stack is destroyed at night and rebuilt in the morning"
+                    .into(),
+            },
+            access_log_retention_days: 30,
+            ..BlueGreenAlbProps::production(domain_name)
+        }
+    }
+}
+
+/// A target group of one colour.
+#[derive(Debug, Clone)]
+pub struct TargetGroupRef {
+    /// Its ARN.
+    pub arn: Value<String>,
+    /// Its full name, as CloudWatch dimensions take it.
+    pub full_name: Value<String>,
+    /// The L1 target group.
+    pub resource: Resource<elbv2::TargetGroup>,
+}
+
+/// The account ELB delivers access logs from, in regions that predate service principals.
+fn elb_log_account(region: &str) -> Option<&'static str> {
+    Some(match region {
+        "us-east-1" => "127311923021",
+        "us-east-2" => "033677994240",
+        "us-west-1" => "027434742980",
+        "us-west-2" => "797873946194",
+        "af-south-1" => "098369216593",
+        "ap-east-1" => "754344448648",
+        "ap-south-1" => "718504428378",
+        "ap-northeast-1" => "582318560864",
+        "ap-northeast-2" => "600734575887",
+        "ap-northeast-3" => "383597477331",
+        "ap-southeast-1" => "114774131450",
+        "ap-southeast-2" => "783225319266",
+        "ap-southeast-3" => "589379963580",
+        "ca-central-1" => "985666609251",
+        "eu-central-1" => "054676820928",
+        "eu-west-1" => "156460612806",
+        "eu-west-2" => "652711504416",
+        "eu-west-3" => "009996457667",
+        "eu-south-1" => "635631232127",
+        "eu-north-1" => "897822967062",
+        "me-south-1" => "076674570225",
+        "sa-east-1" => "507241528517",
+        _ => return None,
+    })
+}
+
+struct Rules {
+    production: Option<Resource<elbv2::ListenerRule>>,
+    test: Option<Resource<elbv2::ListenerRule>>,
+}
+
+/// An internet-facing Application Load Balancer with blue and green target groups.
+///
+/// ```
+/// use stackwright_core::{App, Env, Stack};
+/// use stackwright_constructs::alb::{BlueGreenAlb, BlueGreenAlbProps, Colour};
+/// use stackwright_constructs::vpc::{Vpc, VpcProps};
+/// let app = App::new();
+/// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+/// let vpc = Vpc::new(&stack, "Network", VpcProps::production()).unwrap();
+/// let edge = BlueGreenAlb::new(&stack, "Edge", &vpc, BlueGreenAlbProps::production("app.example.com")).unwrap();
+/// assert_eq!(edge.live_colour(), Colour::Blue);
+/// ```
+#[derive(Clone)]
+pub struct BlueGreenAlb {
+    node: Construct,
+    security_group: SecurityGroup,
+    load_balancer: Resource<elbv2::LoadBalancer>,
+    listener: Resource<elbv2::Listener>,
+    test_listener: Option<Resource<elbv2::Listener>>,
+    blue: TargetGroupRef,
+    green: TargetGroupRef,
+    live: Colour,
+    idle_percent: u8,
+    target_port: u16,
+    target_type: TargetType,
+    rules: Rc<RefCell<Rules>>,
+}
+
+fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<(), ConstructError> {
+    let mut p = Problems::new(path);
+    let d = &props.domain_name;
+    p.check(
+        !d.is_empty()
+            && d.contains('.')
+            && d.len() <= 253
+            && d.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'),
+        || format!("domain_name '{d}' is not a domain name"),
+        "set the name clients use, like app.example.com",
+    );
+    if let CertificateSource::Dns {
+        hosted_zone: Some(z),
+        ..
+    } = &props.certificate
+    {
+        p.check(
+            d == &z.name || d.ends_with(&format!(".{}", z.name)),
+            || format!("domain '{d}' is not in the hosted zone '{}'", z.name),
+            "use the zone that holds the domain",
+        );
+    }
+    p.check(
+        props.ssl_policy.starts_with("ELBSecurityPolicy-TLS13"),
+        || {
+            format!(
+                "ssl_policy '{}' allows TLS older than 1.2 or lacks TLS 1.3",
+                props.ssl_policy
+            )
+        },
+        "use ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS13 policy)",
+    );
+    let hc = &props.health_check;
+    p.check(
+        hc.path.starts_with('/'),
+        || format!("health check path '{}'", hc.path),
+        "start the path with /",
+    );
+    p.check(
+        (2..=10).contains(&hc.healthy_threshold) && (2..=10).contains(&hc.unhealthy_threshold),
+        || {
+            format!(
+                "health thresholds {}/{}",
+                hc.healthy_threshold, hc.unhealthy_threshold
+            )
+        },
+        "thresholds are 2 to 10",
+    );
+    p.check(
+        (5..=300).contains(&hc.interval_seconds)
+            && hc.timeout_seconds >= 2
+            && hc.timeout_seconds < hc.interval_seconds,
+        || {
+            format!(
+                "health check every {} s with a {} s timeout",
+                hc.interval_seconds, hc.timeout_seconds
+            )
+        },
+        "the interval is 5 to 300 s and the timeout 2 s or more, shorter than the interval",
+    );
+    p.check(
+        props.deregistration_delay_seconds <= 3600,
+        || {
+            format!(
+                "deregistration delay {} s",
+                props.deregistration_delay_seconds
+            )
+        },
+        "use 0 to 3600 seconds",
+    );
+    p.check(
+        props.idle_traffic_percent <= 100,
+        || format!("idle_traffic_percent is {}", props.idle_traffic_percent),
+        "send 0 to 100 percent to the idle colour",
+    );
+    if let Some(t) = &props.test_listener {
+        p.check(
+            t.port != 443 && t.port != 80,
+            || format!("test listener port {}", t.port),
+            "use a port other than 80 and 443, such as 8443",
+        );
+    }
+    p.check(
+        vpc.subnets(SubnetKind::Public).len() >= 2,
+        || {
+            format!(
+                "the VPC has {} public subnet(s)",
+                vpc.subnets(SubnetKind::Public).len()
+            )
+        },
+        "an Application Load Balancer needs public subnets in two zones",
+    );
+    p.check(
+        (1..=4000).contains(&props.idle_timeout_seconds),
+        || format!("idle timeout {} s", props.idle_timeout_seconds),
+        "use 1 to 4000 seconds",
+    );
+    p.finish()
+}
+
+fn forward(groups: &[(Value<String>, u8)]) -> elbv2::listener::Action {
+    elbv2::listener::Action {
+        forward_config: Some(elbv2::listener::ForwardConfig {
+            target_groups: Some(
+                groups
+                    .iter()
+                    .map(|(arn, w)| elbv2::listener::TargetGroupTuple {
+                        target_group_arn: Some(arn.clone()),
+                        weight: Some(i64::from(*w).into()),
+                    })
+                    .collect(),
+            ),
+            target_group_stickiness_config: Some(elbv2::listener::TargetGroupStickinessConfig {
+                enabled: Some(false.into()),
+                ..Default::default()
+            }),
+        }),
+        ..elbv2::listener::Action::new(elbv2::listener::ActionType::Forward)
+    }
+}
+
+impl BlueGreenAlb {
+    /// Creates the load balancer under `scope` in `vpc`'s public subnets.
+    pub fn new(
+        scope: &impl Scope,
+        id: &str,
+        vpc: &Vpc,
+        props: BlueGreenAlbProps,
+    ) -> Result<BlueGreenAlb, ConstructError> {
+        let node = Construct::new(scope, id)?;
+        validate(&node.path(), &props, vpc)?;
+        let region = node.stack().env().region;
+
+        let security_group = SecurityGroup::new(
+            &node,
+            "SecurityGroup",
+            SecurityGroupProps {
+                vpc_id: vpc.vpc_id(),
+                description: format!("Load balancer {}: HTTPS from the internet", node.path()),
+            },
+        )?;
+        security_group.add_ingress(Peer::AnyIpv4, Port::tcp(443), "HTTPS from the internet")?;
+        let mut sg_opt_outs = Vec::new();
+        if props.http_redirect {
+            security_group.add_ingress(
+                Peer::AnyIpv4,
+                Port::tcp(80),
+                "HTTP from the internet, answered with a redirect to HTTPS",
+            )?;
+            sg_opt_outs.push(OptOut {
+                check: "CKV_AWS_260",
+                reason:
+                    "port 80 only answers 301 redirects to HTTPS; no content is served over HTTP"
+                        .into(),
+            });
+        }
+        if let Some(t) = &props.test_listener {
+            let peer = t
+                .allowed_from
+                .clone()
+                .unwrap_or_else(|| Peer::Ipv4(vpc.cidr_block()));
+            security_group.add_ingress(
+                peer,
+                Port::tcp(t.port),
+                "Test listener: reaches the idle colour before it takes traffic",
+            )?;
+        }
+        opt_out::record(security_group.resource(), &sg_opt_outs);
+
+        let bucket = access_log_bucket(&node, &region, props.access_log_retention_days)?;
+
+        let mut attributes = vec![
+            attr(
+                "deletion_protection.enabled",
+                (props.deletion_protection == Protection::On).to_string(),
+            ),
+            attr(
+                "routing.http.drop_invalid_header_fields.enabled",
+                "true".into(),
+            ),
+            attr(
+                "idle_timeout.timeout_seconds",
+                props.idle_timeout_seconds.to_string(),
+            ),
+            attr("access_logs.s3.enabled", "true".into()),
+            attr("access_logs.s3.prefix", "alb".into()),
+        ];
+        attributes.push(elbv2::load_balancer::LoadBalancerAttribute {
+            key: Some("access_logs.s3.bucket".into()),
+            value: Some(bucket.0.ref_()),
+        });
+        let load_balancer = Resource::new(
+            &node,
+            "Resource",
+            elbv2::LoadBalancer {
+                scheme: Some(elbv2::load_balancer::Scheme::InternetFacing.into()),
+                type_: Some(elbv2::load_balancer::Type::Application.into()),
+                subnets: Some(vpc.subnet_ids(SubnetKind::Public)),
+                security_groups: Some(vec![security_group.group_id()].into()),
+                load_balancer_attributes: Some(attributes),
+                ..Default::default()
+            },
+        )?;
+        // ELB checks that it can write to the bucket when logging is turned on.
+        load_balancer.add_dependency(&bucket.1);
+        if let Protection::Off { reason } = &props.deletion_protection {
+            opt_out::record(
+                &load_balancer,
+                &[OptOut {
+                    check: "CKV_AWS_150",
+                    reason: reason.clone(),
+                }],
+            );
+        }
+
+        let tg = |colour: Colour| -> Result<TargetGroupRef, ConstructError> {
+            let hc = &props.health_check;
+            let resource = Resource::new(
+                &node,
+                &format!("{}TargetGroup", colour.name()),
+                elbv2::TargetGroup {
+                    port: Some(i64::from(props.target_port).into()),
+                    protocol: Some(elbv2::target_group::Protocol::Http.into()),
+                    target_type: Some(
+                        match props.target_type {
+                            TargetType::Instance => elbv2::target_group::TargetType::Instance,
+                            TargetType::Ip => elbv2::target_group::TargetType::Ip,
+                        }
+                        .into(),
+                    ),
+                    vpc_id: Some(vpc.vpc_id()),
+                    health_check_enabled: Some(true.into()),
+                    health_check_path: Some(hc.path.as_str().into()),
+                    health_check_protocol: Some(
+                        elbv2::target_group::HealthCheckProtocol::Http.into(),
+                    ),
+                    health_check_interval_seconds: Some(i64::from(hc.interval_seconds).into()),
+                    health_check_timeout_seconds: Some(i64::from(hc.timeout_seconds).into()),
+                    healthy_threshold_count: Some(i64::from(hc.healthy_threshold).into()),
+                    unhealthy_threshold_count: Some(i64::from(hc.unhealthy_threshold).into()),
+                    matcher: Some(elbv2::target_group::Matcher {
+                        http_code: Some(hc.matcher.as_str().into()),
+                        ..Default::default()
+                    }),
+                    target_group_attributes: Some(vec![
+                        elbv2::target_group::TargetGroupAttribute {
+                            key: Some("deregistration_delay.timeout_seconds".into()),
+                            value: Some(props.deregistration_delay_seconds.to_string().into()),
+                        },
+                    ]),
+                    ..Default::default()
+                },
+            )?;
+            Ok(TargetGroupRef {
+                arn: resource.ref_(),
+                full_name: resource.attr_target_group_full_name(),
+                resource,
+            })
+        };
+        let blue = tg(Colour::Blue)?;
+        let green = tg(Colour::Green)?;
+
+        let certificate_arn = certificate(&node, &props)?;
+        let (live, idle) = match props.live {
+            Colour::Blue => (&blue, &green),
+            Colour::Green => (&green, &blue),
+        };
+        let idle_percent = props.idle_traffic_percent;
+        let listener = Resource::new(
+            &node,
+            "HttpsListener",
+            elbv2::Listener {
+                port: Some(443.into()),
+                protocol: Some(elbv2::listener::Protocol::Https.into()),
+                ssl_policy: Some(props.ssl_policy.as_str().into()),
+                certificates: Some(vec![elbv2::listener::Certificate {
+                    certificate_arn: Some(certificate_arn.clone()),
+                }]),
+                ..elbv2::Listener::new(
+                    vec![forward(&[
+                        (live.arn.clone(), 100 - idle_percent),
+                        (idle.arn.clone(), idle_percent),
+                    ])],
+                    load_balancer.ref_(),
+                )
+            },
+        )?;
+        if props.http_redirect {
+            Resource::new(
+                &node,
+                "HttpListener",
+                elbv2::Listener {
+                    port: Some(80.into()),
+                    protocol: Some(elbv2::listener::Protocol::Http.into()),
+                    ..elbv2::Listener::new(
+                        vec![elbv2::listener::Action {
+                            redirect_config: Some(elbv2::listener::RedirectConfig {
+                                protocol: Some("HTTPS".into()),
+                                port: Some("443".into()),
+                                host: Some("#{host}".into()),
+                                path: Some("/#{path}".into()),
+                                query: Some("#{query}".into()),
+                                ..elbv2::listener::RedirectConfig::new(
+                                    elbv2::listener::StatusCode::Http301,
+                                )
+                            }),
+                            ..elbv2::listener::Action::new(elbv2::listener::ActionType::Redirect)
+                        }],
+                        load_balancer.ref_(),
+                    )
+                },
+            )?;
+        }
+        let test_listener = match &props.test_listener {
+            Some(t) => Some(Resource::new(
+                &node,
+                "TestListener",
+                elbv2::Listener {
+                    port: Some(i64::from(t.port).into()),
+                    protocol: Some(elbv2::listener::Protocol::Https.into()),
+                    ssl_policy: Some(props.ssl_policy.as_str().into()),
+                    certificates: Some(vec![elbv2::listener::Certificate {
+                        certificate_arn: Some(certificate_arn.clone()),
+                    }]),
+                    ..elbv2::Listener::new(
+                        vec![forward(&[(idle.arn.clone(), 100)])],
+                        load_balancer.ref_(),
+                    )
+                },
+            )?),
+            None => None,
+        };
+
+        if let (
+            true,
+            CertificateSource::Dns {
+                hosted_zone: Some(zone),
+                ..
+            },
+        ) = (props.alias_record, &props.certificate)
+        {
+            Resource::new(
+                &node,
+                "AliasRecord",
+                route53::RecordSet {
+                    hosted_zone_id: Some(zone.id.clone()),
+                    alias_target: Some(route53::record_set::AliasTarget {
+                        evaluate_target_health: Some(true.into()),
+                        ..route53::record_set::AliasTarget::new(
+                            load_balancer.attr_dns_name(),
+                            load_balancer.attr_canonical_hosted_zone_id(),
+                        )
+                    }),
+                    ..route53::RecordSet::new(format!("{}.", props.domain_name), "A")
+                },
+            )?;
+        }
+        if let Some(acl) = &props.web_acl_arn {
+            Resource::new(
+                &node,
+                "WebAclAssociation",
+                wafv2::WebAclAssociation::new(load_balancer.ref_(), acl.clone()),
+            )?;
+        }
+
+        Ok(BlueGreenAlb {
+            node,
+            security_group,
+            load_balancer,
+            listener,
+            test_listener,
+            blue,
+            green,
+            live: props.live,
+            idle_percent,
+            target_port: props.target_port,
+            target_type: props.target_type,
+            rules: Rc::new(RefCell::new(Rules {
+                production: None,
+                test: None,
+            })),
+        })
+    }
+
+    /// The target group of `colour`.
+    pub fn target_group(&self, colour: Colour) -> &TargetGroupRef {
+        match colour {
+            Colour::Blue => &self.blue,
+            Colour::Green => &self.green,
+        }
+    }
+
+    /// The colour taking production traffic.
+    pub fn live_colour(&self) -> Colour {
+        self.live
+    }
+
+    /// The port targets listen on.
+    pub fn target_port(&self) -> u16 {
+        self.target_port
+    }
+
+    /// What targets are.
+    pub fn target_type(&self) -> TargetType {
+        self.target_type
+    }
+
+    /// The HTTPS listener.
+    pub fn listener(&self) -> &Resource<elbv2::Listener> {
+        &self.listener
+    }
+
+    /// The test listener, if there is one.
+    pub fn test_listener(&self) -> Option<&Resource<elbv2::Listener>> {
+        self.test_listener.as_ref()
+    }
+
+    /// The L1 load balancer.
+    pub fn load_balancer(&self) -> &Resource<elbv2::LoadBalancer> {
+        &self.load_balancer
+    }
+
+    /// The load balancer's full name, as CloudWatch dimensions take it.
+    pub fn load_balancer_full_name(&self) -> Value<String> {
+        self.load_balancer.attr_load_balancer_full_name()
+    }
+
+    /// The load balancer's DNS name.
+    pub fn dns_name(&self) -> Value<String> {
+        self.load_balancer.attr_dns_name()
+    }
+
+    /// The security group.
+    pub fn security_group(&self) -> &SecurityGroup {
+        &self.security_group
+    }
+
+    fn rule(
+        &self,
+        listener: &Resource<elbv2::Listener>,
+        id: &str,
+        groups: &[(Value<String>, u8)],
+    ) -> Result<Resource<elbv2::ListenerRule>, ConstructError> {
+        let action = forward(groups);
+        let rule = Resource::new(
+            &self.node,
+            id,
+            elbv2::ListenerRule {
+                listener_arn: Some(listener.ref_()),
+                ..elbv2::ListenerRule::new(
+                    vec![elbv2::listener_rule::Action {
+                        forward_config: action.forward_config.map(|f| {
+                            elbv2::listener_rule::ForwardConfig {
+                                target_groups: f.target_groups.map(|t| {
+                                    t.into_iter()
+                                        .map(|g| elbv2::listener_rule::TargetGroupTuple {
+                                            target_group_arn: g.target_group_arn,
+                                            weight: g.weight,
+                                        })
+                                        .collect()
+                                }),
+                                target_group_stickiness_config: None,
+                            }
+                        }),
+                        ..elbv2::listener_rule::Action::new(
+                            elbv2::listener_rule::ActionType::Forward,
+                        )
+                    }],
+                    vec![elbv2::listener_rule::RuleCondition {
+                        field: Some("path-pattern".into()),
+                        values: Some(vec!["/*"].into()),
+                        ..Default::default()
+                    }],
+                    1,
+                )
+            },
+        )?;
+        Ok(rule)
+    }
+
+    /// A `/*` rule on the HTTPS listener forwarding like its default action: what ECS's
+    /// native blue/green deployments shift weights on (`ProductionListenerRule`). Created
+    /// once; later calls return the same rule.
+    pub fn production_rule(&self) -> Result<Resource<elbv2::ListenerRule>, ConstructError> {
+        if let Some(r) = &self.rules.borrow().production {
+            return Ok(r.clone());
+        }
+        let (live, idle) = (
+            self.target_group(self.live),
+            self.target_group(self.live.other()),
+        );
+        let rule = self.rule(
+            &self.listener,
+            "ProductionRule",
+            &[
+                (live.arn.clone(), 100 - self.idle_percent),
+                (idle.arn.clone(), self.idle_percent),
+            ],
+        )?;
+        self.rules.borrow_mut().production = Some(rule.clone());
+        Ok(rule)
+    }
+
+    /// The same on the test listener (`TestListenerRule`), when there is one.
+    pub fn test_rule(&self) -> Result<Option<Resource<elbv2::ListenerRule>>, ConstructError> {
+        let Some(listener) = self.test_listener.clone() else {
+            return Ok(None);
+        };
+        if let Some(r) = &self.rules.borrow().test {
+            return Ok(Some(r.clone()));
+        }
+        let idle = self.target_group(self.live.other());
+        let rule = self.rule(&listener, "TestRule", &[(idle.arn.clone(), 100)])?;
+        self.rules.borrow_mut().test = Some(rule.clone());
+        Ok(Some(rule))
+    }
+
+    fn lb_dimension(&self) -> (String, Value<String>) {
+        ("LoadBalancer".into(), self.load_balancer_full_name())
+    }
+
+    /// Requests served.
+    pub fn metric_requests(&self) -> Metric {
+        Metric::new(
+            "AWS/ApplicationELB",
+            "RequestCount",
+            vec![self.lb_dimension()],
+            "Count",
+        )
+        .with_statistic(Statistic::Sum)
+    }
+
+    /// 5xx answers generated by the load balancer itself.
+    pub fn metric_elb_5xx(&self) -> Metric {
+        Metric::new(
+            "AWS/ApplicationELB",
+            "HTTPCode_ELB_5XX_Count",
+            vec![self.lb_dimension()],
+            "Count",
+        )
+        .with_statistic(Statistic::Sum)
+    }
+
+    /// 5xx answers from the targets.
+    pub fn metric_target_5xx(&self) -> Metric {
+        Metric::new(
+            "AWS/ApplicationELB",
+            "HTTPCode_Target_5XX_Count",
+            vec![self.lb_dimension()],
+            "Count",
+        )
+        .with_statistic(Statistic::Sum)
+    }
+
+    /// Target response time, 99th percentile, seconds.
+    pub fn metric_latency_p99(&self) -> Metric {
+        Metric::new(
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            vec![self.lb_dimension()],
+            "Seconds",
+        )
+        .with_statistic(Statistic::p99())
+    }
+
+    /// Healthy targets of `colour`.
+    pub fn metric_healthy_hosts(&self, colour: Colour) -> Metric {
+        Metric::new(
+            "AWS/ApplicationELB",
+            "HealthyHostCount",
+            vec![
+                (
+                    "TargetGroup".into(),
+                    self.target_group(colour).full_name.clone(),
+                ),
+                self.lb_dimension(),
+            ],
+            "Count",
+        )
+        .with_statistic(Statistic::Minimum)
+    }
+
+    /// Unhealthy targets of `colour`.
+    pub fn metric_unhealthy_hosts(&self, colour: Colour) -> Metric {
+        Metric::new(
+            "AWS/ApplicationELB",
+            "UnHealthyHostCount",
+            vec![
+                (
+                    "TargetGroup".into(),
+                    self.target_group(colour).full_name.clone(),
+                ),
+                self.lb_dimension(),
+            ],
+            "Count",
+        )
+        .with_statistic(Statistic::Maximum)
+    }
+}
+
+fn attr(key: &str, value: String) -> elbv2::load_balancer::LoadBalancerAttribute {
+    elbv2::load_balancer::LoadBalancerAttribute {
+        key: Some(key.into()),
+        value: Some(value.into()),
+    }
+}
+
+/// The certificate's ARN, creating an ACM certificate when asked.
+fn certificate(
+    node: &Construct,
+    props: &BlueGreenAlbProps,
+) -> Result<Value<String>, ConstructError> {
+    match &props.certificate {
+        CertificateSource::Imported(arn) => Ok(arn.clone()),
+        CertificateSource::Dns {
+            hosted_zone,
+            wildcard_san,
+        } => {
+            let parent = props
+                .domain_name
+                .split_once('.')
+                .map(|(_, rest)| rest)
+                .filter(|rest| rest.contains('.'))
+                .unwrap_or(&props.domain_name);
+            let sans = wildcard_san.then(|| vec![format!("*.{parent}")]);
+            let validation = hosted_zone.as_ref().map(|z| {
+                let mut names = vec![props.domain_name.clone()];
+                names.extend(sans.iter().flatten().cloned());
+                names
+                    .into_iter()
+                    .map(
+                        |n| certificatemanager::certificate::DomainValidationOption {
+                            domain_name: Some(n.into()),
+                            hosted_zone_id: Some(z.id.clone()),
+                            ..Default::default()
+                        },
+                    )
+                    .collect()
+            });
+            let cert = Resource::new(
+                node,
+                "Certificate",
+                certificatemanager::Certificate {
+                    validation_method: Some("DNS".into()),
+                    subject_alternative_names: sans.map(Into::into),
+                    domain_validation_options: validation,
+                    ..certificatemanager::Certificate::new(props.domain_name.as_str())
+                },
+            )?;
+            if *wildcard_san {
+                opt_out::record(
+                    &cert,
+                    &[OptOut {
+                        check: "CKV2_AWS_71",
+                        reason: format!(
+                            "wildcard_san asks for *.{parent} beside the exact name, so one certificate serves the environment's other hosts"
+                        ),
+                    }],
+                );
+            }
+            Ok(cert.ref_())
+        }
+    }
+}
+
+/// The access log bucket and its policy: SSE-S3 (the only encryption ELB log delivery
+/// supports), versioned, never public, TLS-only, expiring logs after `retention_days`.
+fn access_log_bucket(
+    node: &Construct,
+    region: &str,
+    retention_days: u32,
+) -> Result<(Resource<s3::Bucket>, Resource<s3::BucketPolicy>), ConstructError> {
+    let bucket = Resource::new(
+        node,
+        "AccessLogs",
+        s3::Bucket {
+            bucket_encryption: Some(s3::bucket::BucketEncryption::new(vec![
+                s3::bucket::ServerSideEncryptionRule {
+                    server_side_encryption_by_default: Some(
+                        s3::bucket::ServerSideEncryptionByDefault::new(
+                            s3::bucket::SseAlgorithm::Aes256,
+                        ),
+                    ),
+                    ..Default::default()
+                },
+            ])),
+            versioning_configuration: Some(s3::bucket::VersioningConfiguration::new(
+                s3::bucket::VersioningConfigurationStatus::Enabled,
+            )),
+            public_access_block_configuration: Some(s3::bucket::PublicAccessBlockConfiguration {
+                block_public_acls: Some(true.into()),
+                block_public_policy: Some(true.into()),
+                ignore_public_acls: Some(true.into()),
+                restrict_public_buckets: Some(true.into()),
+            }),
+            ownership_controls: Some(s3::bucket::OwnershipControls::new(vec![
+                s3::bucket::OwnershipControlsRule {
+                    object_ownership: Some(s3::bucket::ObjectOwnership::BucketOwnerEnforced.into()),
+                },
+            ])),
+            lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![
+                s3::bucket::Rule {
+                    id: Some("ExpireAccessLogs".into()),
+                    expiration_in_days: Some(i64::from(retention_days).into()),
+                    noncurrent_version_expiration: Some(
+                        s3::bucket::NoncurrentVersionExpiration::new(7),
+                    ),
+                    abort_incomplete_multipart_upload: Some(
+                        s3::bucket::AbortIncompleteMultipartUpload::new(1),
+                    ),
+                    ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
+                },
+            ])),
+            ..Default::default()
+        },
+    )?;
+    bucket.apply_removal_policy(RemovalPolicy::Retain);
+    opt_out::record(
+        &bucket,
+        &[OptOut {
+            check: "CKV_AWS_18",
+            reason: "this bucket receives the load balancer's access logs; logging access to it would need a log bucket of its own".into(),
+        }],
+    );
+    let delivery = match elb_log_account(region) {
+        Some(account) => Principal(Expr::object([(
+            "AWS",
+            cfn_format!(
+                "arn:{}:iam::{}:root",
+                Value::<String>::pseudo(Pseudo::Partition),
+                account
+            )
+            .into_expr(),
+        )])),
+        None => Principal::service("logdelivery.elasticloadbalancing.amazonaws.com"),
+    };
+    let objects = cfn_format!(
+        "{}/alb/AWSLogs/{}/*",
+        bucket.attr_arn(),
+        Value::<String>::pseudo(Pseudo::AccountId)
+    );
+    let document = PolicyDocument::new(vec![
+        PolicyStatement::allow(&["s3:PutObject"], vec![objects])
+            .with_sid("ElbDeliversAccessLogs")
+            .with_principal(delivery),
+        PolicyStatement::deny(
+            &["s3:*"],
+            vec![bucket.attr_arn(), cfn_format!("{}/*", bucket.attr_arn())],
+        )
+        .with_sid("DenyPlainHttp")
+        .with_principal(Principal(Expr::str("*")))
+        .with_condition(Expr::object([(
+            "Bool",
+            Expr::object([("aws:SecureTransport", Expr::str("false"))]),
+        )])),
+    ]);
+    let policy = Resource::new(
+        node,
+        "AccessLogsPolicy",
+        s3::BucketPolicy::new(
+            bucket.ref_(),
+            Value::<stackwright_core::Json>::from_expr(document.to_expr()),
+        ),
+    )?;
+    Ok((bucket, policy))
+}
+
+impl Connectable for BlueGreenAlb {
+    fn connections(&self) -> Connections {
+        Connections::new(vec![self.security_group.clone()], Some(Port::tcp(443)))
+    }
+}
+
+impl Scope for BlueGreenAlb {
+    fn scope_ref(&self) -> (stackwright_core::AppRef, stackwright_core::ElementId) {
+        self.node.scope_ref()
+    }
+}
