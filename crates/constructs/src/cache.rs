@@ -218,7 +218,11 @@ impl RedisCache {
                 vpc.subnet_ids(props.subnets),
             ),
         )?;
-        let major = props.version.split('.').next().unwrap_or("7");
+        // ElastiCache names the 6.x family `redis6.x` and later ones `redis7`.
+        let family = match props.version.split('.').next().unwrap_or("7") {
+            "6" => "redis6.x".to_string(),
+            major => format!("redis{major}"),
+        };
         let parameter_group = Resource::new(
             &node,
             "ParameterGroup",
@@ -231,10 +235,7 @@ impl RedisCache {
                         .collect::<IndexMap<String, String>>()
                         .into()
                 }),
-                ..elasticache::ParameterGroup::new(
-                    format!("redis{major}"),
-                    format!("Parameters of {}", node.path()),
-                )
+                ..elasticache::ParameterGroup::new(family, format!("Parameters of {}", node.path()))
             },
         )?;
         let security_group = SecurityGroup::new(

@@ -307,7 +307,7 @@ fn validate(path: &str, props: &PostgresDbProps, vpc: &Vpc) -> Result<(), Constr
         );
     }
     p.check(
-        vpc.subnets(props.subnets).len() >= 2 || vpc.az_count() < 2,
+        vpc.subnets(props.subnets).len() >= 2 && vpc.az_count() >= 2,
         || {
             format!(
                 "the VPC has {} subnet(s) of the kind asked for",

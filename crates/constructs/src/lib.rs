@@ -6,9 +6,9 @@
 
 pub mod alarms;
 pub mod alb;
+pub mod backup;
 pub mod cache;
 pub mod database;
-pub mod ecr;
 pub mod error;
 pub mod iam;
 pub mod key;
@@ -17,5 +17,6 @@ pub mod opt_out;
 pub mod secret;
 pub mod security_group;
 pub mod vpc;
+pub mod waf;
 
 pub use error::ConstructError;

@@ -156,6 +156,8 @@ pub struct SecurityGroupProps {
 struct Rules {
     ingress: Vec<ec2::security_group::Ingress>,
     egress: Vec<ec2::security_group::Egress>,
+    /// Ports deliberately open to the internet, with why.
+    open_to_world: Vec<(String, String)>,
 }
 
 /// A VPC security group with no implicit egress.
@@ -265,13 +267,33 @@ impl SecurityGroup {
         description: &str,
         reason: &str,
     ) -> Result<(), ConstructError> {
-        self.resource.add_metadata(
-            "stackwright:open-ingress",
-            Expr::object([
-                ("Port", Expr::str(port.label())),
-                ("Reason", Expr::str(reason)),
-            ]),
+        if reason.trim().is_empty() {
+            return Err(ConstructError::invalid(
+                self.node.path(),
+                format!(
+                    "{} is opened to the internet without a reason",
+                    port.label()
+                ),
+                "say why this port must be reachable from anywhere; the reason is recorded in the template",
+            ));
+        }
+        let entry = (port.label(), reason.to_string());
+        let mut rules = self.rules.borrow_mut();
+        if !rules.open_to_world.contains(&entry) {
+            rules.open_to_world.push(entry);
+        }
+        let record = Expr::List(
+            rules
+                .open_to_world
+                .iter()
+                .map(|(port, reason)| {
+                    Expr::object([("Port", Expr::str(port)), ("Reason", Expr::str(reason))])
+                })
+                .collect(),
         );
+        drop(rules);
+        self.resource
+            .add_metadata("stackwright:open-ingress", record);
         self.push_ingress(peer, port, description)
     }
 
@@ -394,9 +416,8 @@ impl Connections {
     /// Allows traffic from these groups to `other`'s groups on `port`: an egress rule on
     /// this side and an ingress rule on the other, both described.
     ///
-    /// Rules between stacks go into the stack created later (the runtime stack rather than
-    /// the base stack), which is the one that already imports from the other, so no
-    /// export cycle can form.
+    /// Between two stacks, both rules go into the stack that already refers to the other
+    /// (or, when neither does yet, the one created later), so no export cycle can form.
     pub fn allow_to(
         &self,
         other: &impl Connectable,
@@ -473,32 +494,35 @@ impl Connections {
     }
 }
 
-fn stack_order(g: &SecurityGroup) -> stackwright_core::ElementId {
-    g.node.stack().element()
-}
-
 /// Adds the egress rule on `from` and the ingress rule on `to`.
+///
+/// Within a stack both rules sit under `from`. Between two stacks they go into the stack
+/// that already refers to the other (a fleet's stack refers to its network's and database's
+/// stack), so the rules add no reference in the other direction and no cycle can form;
+/// when neither refers to the other yet, into the one created later.
 fn pair_rules(
     from: &SecurityGroup,
     to: &SecurityGroup,
     port: &Port,
     description: &str,
 ) -> Result<(), ConstructError> {
-    let later = if stack_order(from) >= stack_order(to) {
-        from
-    } else {
-        to
-    };
+    let (from_stack, to_stack) = (from.node.stack(), to.node.stack());
+    let at_from = from_stack.element() == to_stack.element()
+        || from_stack.refers_to(&to_stack)
+        || (!to_stack.refers_to(&from_stack) && from_stack.element() > to_stack.element());
     let label = port.label();
-    let egress_id = if std::ptr::eq(later, from) {
-        format!("To{}{label}", id_of(to))
+    let (home, egress_id, ingress_id) = if at_from {
+        (
+            from,
+            format!("To{}{label}", id_of(to)),
+            format!("{}From{}{label}", id_of(to), id_of(from)),
+        )
     } else {
-        format!("{}To{}{label}", id_of(from), id_of(to))
-    };
-    let ingress_id = if std::ptr::eq(later, to) {
-        format!("From{}{label}", id_of(from))
-    } else {
-        format!("{}From{}{label}", id_of(to), id_of(from))
+        (
+            to,
+            format!("{}To{}{label}", id_of(from), id_of(to)),
+            format!("From{}{label}", id_of(from)),
+        )
     };
     let egress = ec2::SecurityGroupEgress {
         description: Some(description.into()),
@@ -515,8 +539,8 @@ fn pair_rules(
         group_id: Some(to.group_id()),
         ..ec2::SecurityGroupIngress::new(port.protocol)
     };
-    add_once(&later.node, &egress_id, egress)?;
-    add_once(&later.node, &ingress_id, ingress)?;
+    add_once(&home.node, &egress_id, egress)?;
+    add_once(&home.node, &ingress_id, ingress)?;
     Ok(())
 }
 

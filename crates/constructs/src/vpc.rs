@@ -243,6 +243,9 @@ pub struct VpcAttributes {
     pub isolated_subnet_ids: Vec<String>,
 }
 
+/// AWS's managed runbook that removes every rule of a security group.
+const RESTRICT_RUNBOOK: &str = "AWSConfigRemediation-RemoveVPCDefaultSecurityGroupRules";
+
 struct VpcInner {
     node: Option<Construct>,
     vpc_id: Value<String>,
@@ -314,7 +317,13 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
     let az_count = match &props.azs {
         Azs::Count(n) => usize::from(*n),
         Azs::Named(names) => {
+            let mut seen = std::collections::HashSet::new();
             for n in names {
+                problems.check(
+                    seen.insert(n.as_str()),
+                    || format!("zone '{n}' is named twice"),
+                    "name each zone once; a second subnet in the same zone gives no redundancy",
+                );
                 problems.check(
                     n.starts_with(region) && n.len() > region.len(),
                     || format!("zone '{n}' is not a zone of {region}"),
@@ -360,6 +369,7 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
                         ),
                         format!("use a mask from /{} to /28", vpc.prefix_len()),
                     );
+                    subnets.push(Vec::new());
                     continue;
                 }
                 let available = 1u64 << (mask - vpc.prefix_len());
@@ -373,11 +383,12 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
                         ),
                         "start the tier at a lower block, or use a smaller mask",
                     );
+                    subnets.push(Vec::new());
                     continue;
                 }
                 match vpc.subnets(*mask) {
                     Ok(all) => all.skip(*first as usize).take(az_count).collect(),
-                    Err(_) => continue,
+                    Err(_) => Vec::new(),
                 }
             }
             SubnetCidrs::Explicit(list) => {
@@ -401,6 +412,10 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
                                 tier.name
                             ),
                             "pick a block inside the VPC CIDR",
+                        ),
+                        Ok(n) if n.network() != n.addr() => problems.add(
+                            format!("subnet '{c}' of tier {} has host bits set", tier.name),
+                            format!("use the network address: {}", n.trunc()),
                         ),
                         Ok(n) if n.prefix_len() > 28 => problems.add(
                             format!("subnet {n} of tier {} is smaller than /28", tier.name),
@@ -822,6 +837,26 @@ impl Vpc {
             &["ec2:DescribeSecurityGroups"],
             vec![Value::from("*")],
         ));
+        // The runbook runs as this role and tracks its own execution.
+        role.grant(PolicyStatement::allow(
+            &["ssm:StartAutomationExecution"],
+            vec![cfn_format!(
+                "arn:{}:ssm:{}:{}:automation-definition/{}:*",
+                Value::<String>::pseudo(Pseudo::Partition),
+                Value::<String>::pseudo(Pseudo::Region),
+                Value::<String>::pseudo(Pseudo::AccountId),
+                RESTRICT_RUNBOOK
+            )],
+        ));
+        role.grant(PolicyStatement::allow(
+            &["ssm:GetAutomationExecution"],
+            vec![cfn_format!(
+                "arn:{}:ssm:{}:{}:automation-execution/*",
+                Value::<String>::pseudo(Pseudo::Partition),
+                Value::<String>::pseudo(Pseudo::Region),
+                Value::<String>::pseudo(Pseudo::AccountId)
+            )],
+        ));
         let mut parameters: IndexMap<String, Value<Vec<String>>> = IndexMap::new();
         parameters.insert(
             "GroupId".into(),
@@ -838,7 +873,7 @@ impl Vpc {
                         .map(|(k, v)| (k, v.into_expr()))
                         .collect(),
                 ))),
-                ..ssm::Association::new("AWSConfigRemediation-RemoveVPCDefaultSecurityGroupRules")
+                ..ssm::Association::new(RESTRICT_RUNBOOK)
             },
         )?;
         if let Some(p) = role.default_policy() {

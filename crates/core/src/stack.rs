@@ -120,6 +120,41 @@ impl Stack {
         });
     }
 
+    /// Whether this stack refers to `other` so far: a value of one of its elements comes
+    /// from `other`, one of its resources waits for one of `other`'s, or it was told to
+    /// deploy after it. Constructs use it to put a resource that links two stacks into the
+    /// one that already depends on the other, so no dependency cycle forms.
+    pub fn refers_to(&self, other: &Stack) -> bool {
+        let tree = self.app.0.borrow();
+        let target = other.id;
+        let in_other = |e: crate::tree::ElementId| tree.owns(e) && tree.node(e).stack == target;
+        if let NodeKind::Stack(s) = &tree.node(self.id).kind
+            && s.dependencies.contains(&target)
+        {
+            return true;
+        }
+        let refers = |e: &Expr| {
+            let mut found = false;
+            e.visit_elements(&mut |el| found |= in_other(el));
+            found
+        };
+        tree.descendants(self.id)
+            .into_iter()
+            .any(|el| match &tree.node(el).kind {
+                NodeKind::Resource(r) => {
+                    r.props.to_properties().values().any(refers)
+                        || r.overrides
+                            .iter()
+                            .filter_map(|(_, v)| v.as_ref())
+                            .any(refers)
+                        || r.depends_on.iter().any(|d| in_other(*d))
+                }
+                NodeKind::Output(o) => refers(o.value.expr()),
+                NodeKind::Condition(c) => refers(c),
+                _ => false,
+            })
+    }
+
     /// Adds an entry to the template's top-level `Metadata`.
     pub fn add_metadata(&self, key: &str, value: impl Into<Expr>) {
         let (k, v) = (key.to_string(), value.into());
