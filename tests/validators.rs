@@ -18,12 +18,16 @@ fn tool(name: &str, env_var: &str) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env_var) {
         return Some(PathBuf::from(p));
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin").join(name);
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/bin")
+        .join(name);
     if venv.exists() {
         return Some(venv);
     }
     let on_path = Command::new(name).arg("--version").output();
-    on_path.is_ok_and(|o| o.status.success()).then(|| PathBuf::from(name))
+    on_path
+        .is_ok_and(|o| o.status.success())
+        .then(|| PathBuf::from(name))
 }
 
 fn require(name: &str, env_var: &str) -> Option<PathBuf> {
@@ -87,7 +91,14 @@ fn the_example_passes_checkov() {
     };
     let (dir, templates) = synthesized();
     let out = Command::new(&checkov)
-        .args(["--framework", "cloudformation", "--compact", "--quiet", "--skip-download", "--directory"])
+        .args([
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+            "--directory",
+        ])
         .arg(dir.path())
         .output()
         .expect("checkov runs");

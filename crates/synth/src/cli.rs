@@ -16,7 +16,7 @@ use crate::synth::{SynthError, Synthesized, synthesize};
 /// The command line every stackwright program gets.
 #[derive(Debug, Parser)]
 #[command(
-    about = "Synthesize this app's CloudFormation templates (and, later, diff and deploy them)",
+    about = "Synthesize this app's CloudFormation templates; diff, deploy and destroy them through change sets",
     long_about = None,
 )]
 struct Cli {
@@ -38,8 +38,27 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// List the stacks in deployment order, with where they deploy and what they depend on.
-    List,
+    /// List the stacks in deployment order, with where they deploy, what they depend on
+    /// and, when AWS credentials are configured, their deployed status.
+    List {
+        /// Look up the deployed statuses even when no credentials are visibly configured
+        /// (an EC2 instance role, say).
+        #[arg(long, conflicts_with = "offline")]
+        status: bool,
+        /// Do not look up deployed statuses.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Compare each stack's synthesized template with the deployed one, property by
+    /// property, marking replacements and security-relevant changes.
+    #[cfg(feature = "aws")]
+    Diff(crate::deploy::commands::DiffArgs),
+    /// Deploy stacks through CloudFormation change sets, in dependency order.
+    #[cfg(feature = "aws")]
+    Deploy(crate::deploy::commands::DeployArgs),
+    /// Delete deployed stacks, in reverse dependency order.
+    #[cfg(feature = "aws")]
+    Destroy(crate::deploy::commands::DestroyArgs),
 }
 
 /// Builds the app with `build`, then does what the command line asks: `synth` (the
@@ -81,6 +100,49 @@ pub fn run_with<F, E, I, T>(
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
+) -> u8
+where
+    F: FnOnce(&App) -> Result<(), E>,
+    E: Display,
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_inner(args, build, out, err, color, None)
+}
+
+/// [`run_with`] with an AWS configuration of your own instead of `aws-config`'s standard
+/// chain: for tests against an emulator, or a program that builds its configuration
+/// itself. Confirmation prompts are answered "no one is at the terminal", so pass `--yes`.
+#[cfg(feature = "aws")]
+pub fn run_with_aws<F, E, I, T>(
+    args: I,
+    build: F,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+    aws: crate::deploy::Aws,
+) -> u8
+where
+    F: FnOnce(&App) -> Result<(), E>,
+    E: Display,
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_inner(args, build, out, err, color, Some(aws))
+}
+
+#[cfg(feature = "aws")]
+type AwsOverride = Option<crate::deploy::Aws>;
+#[cfg(not(feature = "aws"))]
+type AwsOverride = Option<std::convert::Infallible>;
+
+fn run_inner<F, E, I, T>(
+    args: I,
+    build: F,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+    aws: AwsOverride,
 ) -> u8
 where
     F: FnOnce(&App) -> Result<(), E>,
@@ -135,9 +197,39 @@ where
         Command::Synth { stacks, quiet } => {
             synth_command(&p, &synthesized, &cli.out, &stacks, quiet, out, err)
         }
-        Command::List => list_command(&p, &synthesized, out)
-            .map(|()| 0)
-            .map_err(Into::into),
+        Command::List { status, offline } => {
+            list_command(&p, &synthesized, &cli.out, status, offline, aws, out, err)
+        }
+        #[cfg(feature = "aws")]
+        Command::Diff(args) => with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            crate::deploy::commands::diff(ctx, &args)
+        }),
+        #[cfg(feature = "aws")]
+        Command::Deploy(args) => {
+            let embedded = aws.is_some();
+            with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                if embedded {
+                    crate::deploy::commands::deploy(ctx, &args, &mut NoTerminal)
+                } else {
+                    crate::deploy::commands::deploy(ctx, &args, &mut crate::deploy::commands::Stdin)
+                }
+            })
+        }
+        #[cfg(feature = "aws")]
+        Command::Destroy(args) => {
+            let embedded = aws.is_some();
+            with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                if embedded {
+                    crate::deploy::commands::destroy(ctx, &args, &mut NoTerminal)
+                } else {
+                    crate::deploy::commands::destroy(
+                        ctx,
+                        &args,
+                        &mut crate::deploy::commands::Stdin,
+                    )
+                }
+            })
+        }
     };
     match result {
         Ok(code) => code,
@@ -148,18 +240,18 @@ where
     }
 }
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub(crate) const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub(crate) const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const NOTE: Style = AnsiColor::Cyan.on_default().bold();
-const DIM: Style = AnsiColor::Blue.on_default().bold();
-const BOLD: Style = Style::new().bold();
+pub(crate) const DIM: Style = AnsiColor::Blue.on_default().bold();
+pub(crate) const BOLD: Style = Style::new().bold();
 
-struct Printer {
+pub(crate) struct Printer {
     color: bool,
 }
 
 impl Printer {
-    fn paint(&self, style: Style, text: &str) -> String {
+    pub(crate) fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
         } else {
@@ -194,7 +286,7 @@ impl Printer {
     }
 }
 
-fn matches_pattern(pattern: &str, name: &str) -> bool {
+pub(crate) fn matches_pattern(pattern: &str, name: &str) -> bool {
     // `*` matches any run of characters, as in shell globs.
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
@@ -300,11 +392,59 @@ fn synth_command(
     Ok(0)
 }
 
-fn list_command(p: &Printer, s: &Synthesized, out: &mut dyn Write) -> io::Result<()> {
+/// Answers every question with "nobody is at the terminal" (embedded runs).
+#[cfg(feature = "aws")]
+struct NoTerminal;
+
+#[cfg(feature = "aws")]
+impl crate::deploy::commands::Prompt for NoTerminal {
+    fn ask(&mut self, _question: &str) -> crate::deploy::commands::Answer<'_> {
+        Box::pin(async { None })
+    }
+}
+
+/// Writes the assembly (diff and deploy work from what is on disk, as a reviewer would)
+/// and runs a deploy command over it.
+#[cfg(feature = "aws")]
+fn with_assembly(
+    p: &Printer,
+    s: &Synthesized,
+    dir: &std::path::Path,
+    aws: AwsOverride,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    command: impl FnOnce(
+        &mut crate::deploy::commands::Context<'_>,
+    ) -> Result<u8, Box<dyn std::error::Error>>,
+) -> Result<u8, Box<dyn std::error::Error>> {
+    let assembly = s.write(dir)?;
+    p.diagnostics(err, &s.diagnostics)?;
+    let mut ctx = crate::deploy::commands::Context {
+        p,
+        assembly: &assembly,
+        out,
+        err,
+        aws,
+    };
+    command(&mut ctx)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn list_command(
+    p: &Printer,
+    s: &Synthesized,
+    dir: &std::path::Path,
+    status: bool,
+    offline: bool,
+    aws: AwsOverride,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Box<dyn std::error::Error>> {
+    let statuses = deployed_statuses(p, s, dir, status, offline, aws, err)?;
     for st in &s.stacks {
         writeln!(
             out,
-            "{}  {}/{}{}",
+            "{}  {}/{}{}{}",
             p.paint(BOLD, &st.name),
             st.env.account,
             st.env.region,
@@ -312,10 +452,54 @@ fn list_command(p: &Printer, s: &Synthesized, out: &mut dyn Write) -> io::Result
                 String::new()
             } else {
                 format!("  after {}", st.dependencies.join(", "))
-            }
+            },
+            statuses
+                .get(&st.name)
+                .map(|x| format!("  {x}"))
+                .unwrap_or_default()
         )?;
     }
-    Ok(())
+    Ok(0)
+}
+
+/// Deployed statuses by stack name, when they are to be looked up.
+#[cfg(feature = "aws")]
+fn deployed_statuses(
+    p: &Printer,
+    s: &Synthesized,
+    dir: &std::path::Path,
+    status: bool,
+    offline: bool,
+    aws: AwsOverride,
+    err: &mut dyn Write,
+) -> Result<indexmap::IndexMap<String, String>, Box<dyn std::error::Error>> {
+    let wanted = status || aws.is_some() || crate::deploy::commands::aws_configured();
+    if offline || !wanted {
+        return Ok(indexmap::IndexMap::new());
+    }
+    let assembly = s.write(dir)?;
+    let mut sink = io::sink();
+    let ctx = crate::deploy::commands::Context {
+        p,
+        assembly: &assembly,
+        out: &mut sink,
+        err,
+        aws,
+    };
+    crate::deploy::commands::deployed_statuses(&ctx)
+}
+
+#[cfg(not(feature = "aws"))]
+fn deployed_statuses(
+    _p: &Printer,
+    _s: &Synthesized,
+    _dir: &std::path::Path,
+    _status: bool,
+    _offline: bool,
+    _aws: AwsOverride,
+    _err: &mut dyn Write,
+) -> Result<indexmap::IndexMap<String, String>, Box<dyn std::error::Error>> {
+    Ok(indexmap::IndexMap::new())
 }
 
 #[cfg(test)]

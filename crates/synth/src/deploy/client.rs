@@ -1,0 +1,541 @@
+//! The AWS side: configuration from the standard chain, and the CloudFormation and S3 calls
+//! deploy makes, with answers turned into stackwright's types.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_cloudformation::types as cfn_types;
+use aws_sdk_cloudformation::types::TemplateStage;
+use indexmap::IndexMap;
+
+use super::change_set::{
+    ChangeAction, ChangeDetail, ChangeSet, ChangeSetKind, Replacement, ResourceChange,
+};
+use super::error::DeployError;
+use super::events::StackEvent;
+use super::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
+
+/// AWS configuration for deploys: credentials, endpoint and default region from
+/// `aws-config`'s standard chain (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), or a
+/// configuration of your own.
+///
+/// Each stack deploys to the region of its `Env`; the configured region is used for a stack
+/// whose `Env` names none.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    config: SdkConfig,
+    account: Arc<tokio::sync::OnceCell<String>>,
+}
+
+impl Aws {
+    /// Loads the standard chain.
+    pub async fn from_env() -> Aws {
+        Aws::from_config(aws_config::defaults(BehaviorVersion::latest()).load().await)
+    }
+
+    /// Loads the standard chain, with `region` as the default region instead of the chain's
+    /// own. When every stack names its region, this spares the chain's region lookup (which
+    /// ends with a call to the EC2 instance metadata service when nothing else names one).
+    pub async fn from_env_in(region: impl Into<String>) -> Aws {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.into()))
+            .load()
+            .await;
+        Aws::from_config(config)
+    }
+
+    /// Uses a configuration built elsewhere (tests, or an embedding program).
+    pub fn from_config(config: SdkConfig) -> Aws {
+        Aws {
+            config,
+            account: Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    /// Resolves credentials now, so that a missing profile or key fails before any work
+    /// with an error that says how to provide one.
+    pub async fn check_credentials(&self) -> Result<(), DeployError> {
+        let Some(provider) = self.config.credentials_provider() else {
+            return Err(DeployError::NoCredentials {
+                detail: "no credentials provider is configured".into(),
+            });
+        };
+        match provider.provide_credentials().await {
+            Ok(_) => Ok(()),
+            Err(e @ CredentialsError::CredentialsNotLoaded(_)) => Err(DeployError::NoCredentials {
+                detail: aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),
+            }),
+            Err(e) => Err(DeployError::NoCredentials {
+                detail: format!(
+                    "the credentials could not be loaded: {}",
+                    aws_sdk_cloudformation::error::DisplayErrorContext(&e)
+                ),
+            }),
+        }
+    }
+
+    /// The account the credentials belong to (STS `GetCallerIdentity`, asked once).
+    pub async fn account(&self) -> Result<String, DeployError> {
+        self.account
+            .get_or_try_init(|| async {
+                let sts = aws_sdk_sts::Client::new(&self.config);
+                let out = sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| DeployError::aws("(credentials)", "GetCallerIdentity", e))?;
+                Ok(out.account().unwrap_or_default().to_string())
+            })
+            .await
+            .cloned()
+    }
+
+    /// The region a stack deploys to: its own, else the configured one.
+    pub fn region_for(&self, stack: &str, stack_region: &str) -> Result<String, DeployError> {
+        if !stack_region.is_empty() {
+            return Ok(stack_region.to_string());
+        }
+        self.config
+            .region()
+            .map(|r| r.as_ref().to_string())
+            .ok_or_else(|| DeployError::NoRegion {
+                stack: stack.to_string(),
+            })
+    }
+
+    pub(crate) fn cfn(&self, region: &str) -> Cfn {
+        let conf = aws_sdk_cloudformation::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        Cfn {
+            client: aws_sdk_cloudformation::Client::from_conf(conf),
+        }
+    }
+
+    pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        // Bucket subdomains of a custom endpoint (moto, LocalStack) do not resolve, so a
+        // configured endpoint gets path-style addresses.
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .force_path_style(self.config.endpoint_url().is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+}
+
+/// A stack as CloudFormation reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedStack {
+    /// Its name.
+    pub name: String,
+    /// Its ARN.
+    pub id: String,
+    /// Its status.
+    pub status: StackStatus,
+    /// Why it is in that status, when CloudFormation says.
+    pub status_reason: Option<String>,
+    /// Its outputs by key.
+    pub outputs: IndexMap<String, String>,
+    /// Its parameters by key, with their values.
+    pub parameters: IndexMap<String, String>,
+    /// Whether termination protection is on.
+    pub termination_protection: bool,
+}
+
+/// What CreateChangeSet gets.
+pub(crate) struct ChangeSetRequest<'a> {
+    pub stack: &'a str,
+    pub name: &'a str,
+    pub kind: ChangeSetKind,
+    pub template: TemplateSource,
+    pub parameters: Vec<cfn_types::Parameter>,
+    pub capabilities: Vec<cfn_types::Capability>,
+    pub tags: &'a IndexMap<String, String>,
+    pub role_arn: Option<&'a str>,
+    pub notification_arns: &'a [String],
+    pub description: &'a str,
+}
+
+/// Where CloudFormation reads a template from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// Sent in the request.
+    Body(String),
+    /// Uploaded to S3 first.
+    Url(String),
+}
+
+/// A CloudFormation client for one region, speaking stackwright's types.
+#[derive(Clone, Debug)]
+pub(crate) struct Cfn {
+    client: aws_sdk_cloudformation::Client,
+}
+
+fn time(t: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> Option<SystemTime> {
+    t.and_then(|t| SystemTime::try_from(*t).ok())
+}
+
+impl Cfn {
+    /// The stack called (or with ARN) `name`; `None` when it does not exist.
+    pub(crate) async fn describe(&self, name: &str) -> Result<Option<DeployedStack>, DeployError> {
+        let out = match self.client.describe_stacks().stack_name(name).send().await {
+            Ok(o) => o,
+            Err(e) => {
+                let err = DeployError::aws(name, "DescribeStacks", e);
+                if let DeployError::Aws { code, message, .. } = &err
+                    && code.as_deref() == Some("ValidationError")
+                    && message.contains("does not exist")
+                {
+                    return Ok(None);
+                }
+                return Err(err);
+            }
+        };
+        let Some(s) = out.stacks().first() else {
+            return Ok(None);
+        };
+        let status = StackStatus::parse(s.stack_status().map(|s| s.as_str()).unwrap_or_default());
+        // Looked up by ARN, a deleted stack is still found; to deploy it is gone.
+        if status == StackStatus::DeleteComplete && !name.starts_with("arn:") {
+            return Ok(None);
+        }
+        Ok(Some(DeployedStack {
+            name: s.stack_name().unwrap_or(name).to_string(),
+            id: s.stack_id().unwrap_or(name).to_string(),
+            status,
+            status_reason: s.stack_status_reason().map(String::from),
+            outputs: s
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+            parameters: s
+                .parameters()
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_string(),
+                        p.parameter_value().unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect(),
+            termination_protection: s.enable_termination_protection().unwrap_or(false),
+        }))
+    }
+
+    /// The deployed template as it was submitted.
+    pub(crate) async fn template(&self, stack: &str) -> Result<String, DeployError> {
+        let out = self
+            .client
+            .get_template()
+            .stack_name(stack)
+            .template_stage(TemplateStage::Original)
+            .send()
+            .await
+            .map_err(|e| DeployError::aws(stack, "GetTemplate", e))?;
+        Ok(out.template_body().unwrap_or("{}").to_string())
+    }
+
+    /// Creates a change set; returns its ARN and the stack's.
+    pub(crate) async fn create_change_set(
+        &self,
+        r: ChangeSetRequest<'_>,
+    ) -> Result<(String, String), DeployError> {
+        let mut req = self
+            .client
+            .create_change_set()
+            .stack_name(r.stack)
+            .change_set_name(r.name)
+            .change_set_type(cfn_types::ChangeSetType::from(r.kind.as_str()))
+            .description(r.description)
+            .set_parameters(Some(r.parameters))
+            .set_capabilities(Some(r.capabilities))
+            .set_notification_arns(Some(r.notification_arns.to_vec()))
+            .set_role_arn(r.role_arn.map(String::from))
+            .set_tags(Some(
+                r.tags
+                    .iter()
+                    .map(|(k, v)| cfn_types::Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ));
+        req = match r.template {
+            TemplateSource::Body(b) => req.template_body(b),
+            TemplateSource::Url(u) => req.template_url(u),
+        };
+        let out = req
+            .send()
+            .await
+            .map_err(|e| DeployError::aws(r.stack, "CreateChangeSet", e))?;
+        Ok((
+            out.id().unwrap_or(r.name).to_string(),
+            out.stack_id().unwrap_or(r.stack).to_string(),
+        ))
+    }
+
+    /// Describes a change set, every page of its changes.
+    pub(crate) async fn describe_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> Result<ChangeSet, DeployError> {
+        let mut token: Option<String> = None;
+        let mut result: Option<ChangeSet> = None;
+        loop {
+            let out = self
+                .client
+                .describe_change_set()
+                .stack_name(stack)
+                .change_set_name(change_set)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| DeployError::aws(stack, "DescribeChangeSet", e))?;
+            let changes = out
+                .changes()
+                .iter()
+                .filter_map(|c| c.resource_change())
+                .map(resource_change);
+            match &mut result {
+                Some(cs) => cs.changes.extend(changes),
+                None => {
+                    result = Some(ChangeSet {
+                        id: out.change_set_id().unwrap_or(change_set).to_string(),
+                        name: out.change_set_name().unwrap_or(change_set).to_string(),
+                        stack_id: out.stack_id().unwrap_or(stack).to_string(),
+                        stack_name: out.stack_name().unwrap_or(stack).to_string(),
+                        // DescribeChangeSet does not say; the caller knows and overrides.
+                        kind: ChangeSetKind::Update,
+                        status: ChangeSetStatus::parse(
+                            out.status().map(|s| s.as_str()).unwrap_or_default(),
+                        ),
+                        status_reason: out.status_reason().map(String::from),
+                        execution_status: ExecutionStatus::parse(
+                            out.execution_status()
+                                .map(|s| s.as_str())
+                                .unwrap_or_default(),
+                        ),
+                        changes: changes.collect(),
+                    })
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        result.ok_or_else(|| DeployError::Aws {
+            stack: stack.to_string(),
+            action: "DescribeChangeSet",
+            code: None,
+            message: "empty answer".into(),
+            hint: None,
+        })
+    }
+
+    /// Polls a change set until CloudFormation has finished working out its changes.
+    pub(crate) async fn wait_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+        kind: ChangeSetKind,
+        poll: Duration,
+    ) -> Result<ChangeSet, DeployError> {
+        loop {
+            let mut cs = self.describe_change_set(stack, change_set).await?;
+            cs.kind = kind;
+            if !cs.status.is_pending() {
+                return Ok(cs);
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+
+    /// Deletes a change set; one that is already gone is fine.
+    pub(crate) async fn delete_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> Result<(), DeployError> {
+        match self
+            .client
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(change_set)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = DeployError::aws(stack, "DeleteChangeSet", e);
+                match err.code() {
+                    Some("ChangeSetNotFound" | "ChangeSetNotFoundException") => Ok(()),
+                    Some("ValidationError") if err.to_string().contains("does not exist") => Ok(()),
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    /// A stack's change sets, as (name, ARN). Only the stack's own: some emulators answer
+    /// with every stack's.
+    pub(crate) async fn change_sets(
+        &self,
+        stack_name: &str,
+    ) -> Result<Vec<(String, String)>, DeployError> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_change_sets()
+                .stack_name(stack_name)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| DeployError::aws(stack_name, "ListChangeSets", e))?;
+            found.extend(
+                out.summaries()
+                    .iter()
+                    .filter(|s| s.stack_name().is_none_or(|n| n == stack_name))
+                    .filter_map(|s| {
+                        Some((
+                            s.change_set_name()?.to_string(),
+                            s.change_set_id()?.to_string(),
+                        ))
+                    }),
+            );
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    pub(crate) async fn execute_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> Result<(), DeployError> {
+        self.client
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| DeployError::aws(stack, "ExecuteChangeSet", e))
+    }
+
+    pub(crate) async fn delete_stack(
+        &self,
+        stack: &str,
+        role_arn: Option<&str>,
+    ) -> Result<(), DeployError> {
+        self.client
+            .delete_stack()
+            .stack_name(stack)
+            .set_role_arn(role_arn.map(String::from))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| DeployError::aws(stack, "DeleteStack", e))
+    }
+
+    pub(crate) async fn set_termination_protection(
+        &self,
+        stack: &str,
+        on: bool,
+    ) -> Result<(), DeployError> {
+        self.client
+            .update_termination_protection()
+            .stack_name(stack)
+            .enable_termination_protection(on)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| DeployError::aws(stack, "UpdateTerminationProtection", e))
+    }
+
+    /// One page of a stack's events, newest first, and the token for the next.
+    pub(crate) async fn events_page(
+        &self,
+        stack: &str,
+        token: Option<String>,
+    ) -> Result<(Vec<StackEvent>, Option<String>), DeployError> {
+        let out = self
+            .client
+            .describe_stack_events()
+            .stack_name(stack)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| DeployError::aws(stack, "DescribeStackEvents", e))?;
+        let events = out
+            .stack_events()
+            .iter()
+            .map(|e| {
+                let mut ev = StackEvent::new(
+                    e.event_id().unwrap_or_default().to_string(),
+                    e.stack_id().unwrap_or(stack).to_string(),
+                    e.stack_name().unwrap_or_default().to_string(),
+                    e.logical_resource_id().unwrap_or_default().to_string(),
+                    e.resource_type().unwrap_or_default().to_string(),
+                    e.resource_status().map(|s| s.as_str()).unwrap_or_default(),
+                );
+                ev.physical_id = e
+                    .physical_resource_id()
+                    .filter(|p| !p.is_empty())
+                    .map(String::from);
+                ev.timestamp = time(e.timestamp());
+                ev.reason = e
+                    .resource_status_reason()
+                    .filter(|r| !r.is_empty())
+                    .map(String::from);
+                ev
+            })
+            .collect();
+        Ok((
+            events,
+            out.next_token().filter(|t| !t.is_empty()).map(String::from),
+        ))
+    }
+}
+
+fn resource_change(rc: &cfn_types::ResourceChange) -> ResourceChange {
+    ResourceChange {
+        action: ChangeAction::parse(rc.action().map(|a| a.as_str()).unwrap_or_default()),
+        logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+        physical_id: rc
+            .physical_resource_id()
+            .filter(|p| !p.is_empty())
+            .map(String::from),
+        resource_type: rc.resource_type().unwrap_or_default().to_string(),
+        replacement: rc
+            .replacement()
+            .and_then(|r| Replacement::parse(r.as_str())),
+        scope: rc.scope().iter().map(|s| s.as_str().to_string()).collect(),
+        details: rc
+            .details()
+            .iter()
+            .map(|d| ChangeDetail {
+                name: d
+                    .target()
+                    .and_then(|t| t.name().or_else(|| t.attribute().map(|a| a.as_str())))
+                    .map(String::from),
+                requires_recreation: d
+                    .target()
+                    .and_then(|t| t.requires_recreation())
+                    .map(|r| r.as_str().to_string()),
+                change_source: d.change_source().map(|c| c.as_str().to_string()),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,1166 @@
+//! Diff, deploy and destroy of the stacks of a cloud assembly, through change sets.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudformation::types::{Capability, Parameter};
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use super::change_set::{ChangeSet, ChangeSetKind};
+use super::client::{Aws, Cfn, ChangeSetRequest, DeployedStack, TemplateSource};
+use super::diff::TemplateDiff;
+use super::error::{DeployError, FailureReason};
+use super::events::{EventStatus, EventStream, StackEvent, Watcher};
+use super::progress::Progress;
+use super::status::{ResourceStatus, StackStatus};
+use crate::assembly::{AssemblyError, CloudAssembly, ManifestStack};
+use crate::validate::limits::INLINE_BODY_BYTES;
+
+/// The change set deploy creates (and replaces on the next deploy).
+pub const DEPLOY_CHANGE_SET: &str = "stackwright-deploy";
+/// The change set `diff --change-set` creates and deletes again.
+pub const DIFF_CHANGE_SET: &str = "stackwright-diff";
+
+/// One stack of a cloud assembly: its manifest entry and its template.
+#[derive(Debug, Clone)]
+pub struct StackTarget {
+    /// The stack's name.
+    pub name: String,
+    /// What the manifest says about it.
+    pub manifest: ManifestStack,
+    /// The template, as written.
+    pub body: String,
+}
+
+impl StackTarget {
+    /// The stack `name` of an assembly.
+    pub fn from_assembly(assembly: &CloudAssembly, name: &str) -> Result<Self, AssemblyError> {
+        let manifest = assembly.manifest.stacks.get(name).cloned().ok_or_else(|| {
+            AssemblyError::BadManifest {
+                path: assembly.dir.join("manifest.json"),
+                reason: format!("it has no stack called '{name}'"),
+            }
+        })?;
+        Ok(StackTarget {
+            name: name.to_string(),
+            body: assembly.template_body(name)?,
+            manifest,
+        })
+    }
+
+    /// Every stack of an assembly, in deployment order.
+    pub fn all(assembly: &CloudAssembly) -> Result<Vec<Self>, AssemblyError> {
+        assembly
+            .manifest
+            .stacks
+            .keys()
+            .map(|n| StackTarget::from_assembly(assembly, n))
+            .collect()
+    }
+
+    /// The template as JSON.
+    pub fn template(&self) -> Result<Json, DeployError> {
+        serde_json::from_str(&self.body).map_err(|e| {
+            DeployError::Assembly(AssemblyError::BadManifest {
+                path: self.manifest.template_file.clone().into(),
+                reason: format!("the template is not JSON: {e}; run synth again"),
+            })
+        })
+    }
+}
+
+/// How to deploy a stack.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// Parameter values by key. A template parameter not given keeps its deployed value,
+    /// or takes its default on a new stack.
+    pub parameters: IndexMap<String, String>,
+    /// An S3 bucket for templates over 51,200 bytes.
+    pub bucket: Option<String>,
+    /// A role CloudFormation assumes to change the resources.
+    pub role_arn: Option<String>,
+    /// SNS topics that receive the stack's events.
+    pub notification_arns: Vec<String>,
+    /// Execute the change set; `false` leaves it for review.
+    pub execute: bool,
+    /// The change set's name.
+    pub change_set_name: String,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            parameters: IndexMap::new(),
+            bucket: None,
+            role_arn: None,
+            notification_arns: Vec::new(),
+            execute: true,
+            change_set_name: DEPLOY_CHANGE_SET.to_string(),
+        }
+    }
+}
+
+/// What an operation is doing, for whoever shows progress.
+// Activities are handed one at a time to a callback, never stored in bulk: boxing the
+// large variant would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Activity {
+    /// The stack is busy with another operation; waiting for it to end.
+    Waiting {
+        /// The stack.
+        stack: String,
+        /// Its status.
+        status: StackStatus,
+    },
+    /// The stack exists but holds nothing (a first creation that was rolled back, or a
+    /// change set never executed): it is being deleted so that it can be created again.
+    Recreating {
+        /// The stack.
+        stack: String,
+        /// Its status.
+        status: StackStatus,
+    },
+    /// The template was uploaded to S3.
+    Uploaded {
+        /// The stack.
+        stack: String,
+        /// Where.
+        url: String,
+    },
+    /// A stack event, with the operation's progress after it.
+    Event {
+        /// The event.
+        event: StackEvent,
+        /// The construct path of the event's resource, from the manifest.
+        path: Option<String>,
+        /// Resources finished.
+        done: usize,
+        /// Resources the operation touches.
+        total: usize,
+        /// Time since the operation started.
+        elapsed: Duration,
+    },
+}
+
+/// What [`Deployer::prepare`] found.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Nothing to change; the change set was deleted.
+    NoChanges(Box<DeployResult>),
+    /// A change set is ready to review and execute.
+    Ready(Box<PendingChangeSet>),
+}
+
+/// A change set ready for execution.
+#[derive(Debug, Clone)]
+pub struct PendingChangeSet {
+    /// The change set.
+    pub change_set: ChangeSet,
+    /// The region.
+    pub region: String,
+    /// The stack was deleted first because it held nothing (see [`Activity::Recreating`]).
+    pub recreated: Option<StackStatus>,
+    /// The deployed stack the change set updates (`None` for a new stack).
+    pub deployed: Option<DeployedStack>,
+}
+
+/// How a deploy ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployOutcome {
+    /// The stack was created.
+    Created,
+    /// The stack was updated.
+    Updated,
+    /// Nothing to change.
+    NoChanges,
+    /// The change set was left for review (`execute: false`).
+    ChangeSetLeft {
+        /// Its name.
+        name: String,
+        /// Its ARN.
+        id: String,
+    },
+}
+
+/// A deployed stack.
+#[derive(Debug, Clone)]
+pub struct DeployResult {
+    /// The stack.
+    pub stack: String,
+    /// Its ARN.
+    pub stack_id: String,
+    /// What happened.
+    pub outcome: DeployOutcome,
+    /// Its status now.
+    pub status: Option<StackStatus>,
+    /// Its outputs.
+    pub outputs: IndexMap<String, String>,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// Things that went wrong without failing the deploy.
+    pub warnings: Vec<String>,
+}
+
+/// How a destroy ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DestroyOutcome {
+    /// The stack was deleted.
+    Deleted,
+    /// There was no such stack.
+    NotDeployed,
+}
+
+/// A resource a deletion left in place (its `DeletionPolicy` is `Retain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetainedResource {
+    /// Its logical id.
+    pub logical_id: String,
+    /// Its construct path, when the manifest knows it.
+    pub path: Option<String>,
+    /// Its type.
+    pub resource_type: String,
+    /// Its physical id (the bucket name, the key id, ...).
+    pub physical_id: Option<String>,
+}
+
+/// A destroyed stack.
+#[derive(Debug, Clone)]
+pub struct DestroyResult {
+    /// The stack.
+    pub stack: String,
+    /// What happened.
+    pub outcome: DestroyOutcome,
+    /// Resources left in place.
+    pub retained: Vec<RetainedResource>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// A stack's synthesized template compared with its deployed one.
+#[derive(Debug, Clone)]
+pub struct StackDiff {
+    /// The stack.
+    pub stack: String,
+    /// The deployed stack, if any.
+    pub deployed: Option<DeployedStack>,
+    /// The differences.
+    pub diff: TemplateDiff,
+}
+
+/// What a change set says a deploy would do.
+#[derive(Debug, Clone)]
+pub enum ChangeSetPreview {
+    /// The stack does not exist: every resource would be added. No change set was created
+    /// (one would leave an empty stack behind).
+    NewStack(TemplateDiff),
+    /// Nothing would change.
+    NoChanges,
+    /// These changes (the change set has been deleted again).
+    Changes(ChangeSet),
+}
+
+/// Diffs, deploys and destroys stacks. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Deployer {
+    aws: Aws,
+    poll: Duration,
+}
+
+impl Deployer {
+    /// A deployer polling CloudFormation every two seconds.
+    pub fn new(aws: Aws) -> Self {
+        Deployer {
+            aws,
+            poll: Duration::from_secs(2),
+        }
+    }
+
+    /// Polls at another interval (tests against an emulator poll fast).
+    pub fn poll_interval(mut self, every: Duration) -> Self {
+        self.poll = every;
+        self
+    }
+
+    /// The AWS configuration.
+    pub fn aws(&self) -> &Aws {
+        &self.aws
+    }
+
+    /// A client for the stack's region, once the credentials are known to belong to the
+    /// stack's account.
+    async fn client_for(&self, target: &StackTarget) -> Result<(Cfn, String), DeployError> {
+        let region = self
+            .aws
+            .region_for(&target.name, &target.manifest.environment.region)?;
+        let expected = &target.manifest.environment.account;
+        if !expected.is_empty() {
+            self.aws.check_credentials().await?;
+            let actual = self.aws.account().await?;
+            if !actual.is_empty() && actual != *expected {
+                return Err(DeployError::WrongAccount {
+                    stack: target.name.clone(),
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+        }
+        Ok((self.aws.cfn(&region), region))
+    }
+
+    /// The stack as deployed, if it is.
+    pub async fn status(&self, target: &StackTarget) -> Result<Option<DeployedStack>, DeployError> {
+        let (cfn, _) = self.client_for(target).await?;
+        cfn.describe(&target.name).await
+    }
+
+    /// Compares the synthesized template with the deployed one, property by property.
+    pub async fn diff(&self, target: &StackTarget) -> Result<StackDiff, DeployError> {
+        let (cfn, _) = self.client_for(target).await?;
+        let deployed = cfn.describe(&target.name).await?;
+        let old = match &deployed {
+            Some(s) if !s.status.holds_no_resources() => {
+                let body = cfn.template(&s.id).await?;
+                Some(serde_json::from_str::<Json>(&body).map_err(|e| {
+                    DeployError::DeployedTemplateNotJson {
+                        stack: target.name.clone(),
+                        reason: e.to_string(),
+                    }
+                })?)
+            }
+            _ => None,
+        };
+        let new = target.template()?;
+        Ok(StackDiff {
+            stack: target.name.clone(),
+            diff: TemplateDiff::compute(old.as_ref(), &new, &target.manifest.paths),
+            deployed,
+        })
+    }
+
+    /// Asks CloudFormation what a deploy would change, through a change set it deletes
+    /// again.
+    pub async fn preview_change_set<F: FnMut(Activity) + ?Sized>(
+        &self,
+        target: &StackTarget,
+        options: &DeployOptions,
+        on: &mut F,
+    ) -> Result<ChangeSetPreview, DeployError> {
+        let (cfn, region) = self.client_for(target).await?;
+        let deployed = self.settled(&cfn, &target.name, on).await?;
+        let Some(deployed) = deployed.filter(|s| !s.status.holds_no_resources()) else {
+            let new = target.template()?;
+            return Ok(ChangeSetPreview::NewStack(TemplateDiff::compute(
+                None,
+                &new,
+                &target.manifest.paths,
+            )));
+        };
+        let options = DeployOptions {
+            change_set_name: DIFF_CHANGE_SET.to_string(),
+            ..options.clone()
+        };
+        let cs = self
+            .create_change_set(&cfn, &region, target, &options, Some(&deployed), on)
+            .await?;
+        cfn.delete_change_set(&target.name, &cs.id).await?;
+        if cs.has_no_changes() {
+            Ok(ChangeSetPreview::NoChanges)
+        } else if cs.status.is_pending() || cs.status == super::status::ChangeSetStatus::Failed {
+            Err(DeployError::ChangeSetFailed {
+                stack: target.name.clone(),
+                reason: cs.status_reason.unwrap_or_else(|| cs.status.to_string()),
+            })
+        } else {
+            Ok(ChangeSetPreview::Changes(cs))
+        }
+    }
+
+    /// Gets a stack ready for a change set: waits for a running operation to end, deletes
+    /// a stack that holds nothing, uploads a large template, creates the change set and
+    /// waits for it. A change set with nothing to change is deleted.
+    pub async fn prepare<F: FnMut(Activity) + ?Sized>(
+        &self,
+        target: &StackTarget,
+        options: &DeployOptions,
+        on: &mut F,
+    ) -> Result<Prepared, DeployError> {
+        let started = Instant::now();
+        let (cfn, region) = self.client_for(target).await?;
+        let mut deployed = self.settled(&cfn, &target.name, on).await?;
+        let mut recreated = None;
+        if let Some(s) = &deployed {
+            if let Some(hint) = s.status.recovery_hint() {
+                return Err(DeployError::NotDeployable {
+                    stack: target.name.clone(),
+                    status: s.status.clone(),
+                    hint: hint.to_string(),
+                });
+            }
+            if s.status.holds_no_resources() && self.safe_to_recreate(&cfn, s, options).await? {
+                on(Activity::Recreating {
+                    stack: target.name.clone(),
+                    status: s.status.clone(),
+                });
+                cfn.delete_stack(&s.id, options.role_arn.as_deref()).await?;
+                self.wait_deleted(&cfn, target, &s.id).await?;
+                recreated = Some(s.status.clone());
+                deployed = None;
+            }
+        }
+
+        let cs = self
+            .create_change_set(&cfn, &region, target, options, deployed.as_ref(), on)
+            .await?;
+        if cs.has_no_changes() {
+            cfn.delete_change_set(&target.name, &cs.id).await?;
+            let Some(d) = deployed else {
+                return Err(DeployError::ChangeSetFailed {
+                    stack: target.name.clone(),
+                    reason: cs.status_reason.unwrap_or_default(),
+                });
+            };
+            let mut warnings = Vec::new();
+            if options.execute {
+                self.fix_termination_protection(&cfn, target, &d, &mut warnings)
+                    .await;
+            }
+            return Ok(Prepared::NoChanges(Box::new(DeployResult {
+                stack: target.name.clone(),
+                stack_id: d.id.clone(),
+                outcome: DeployOutcome::NoChanges,
+                status: Some(d.status.clone()),
+                outputs: d.outputs.clone(),
+                elapsed: started.elapsed(),
+                warnings,
+            })));
+        }
+        if cs.status != super::status::ChangeSetStatus::CreateComplete {
+            let reason = cs
+                .status_reason
+                .clone()
+                .unwrap_or_else(|| cs.status.to_string());
+            // The change set is useless; leave no debris behind. A stack a failed CREATE
+            // change set made holds nothing and the next deploy deletes it.
+            let _ = cfn.delete_change_set(&target.name, &cs.id).await;
+            return Err(DeployError::ChangeSetFailed {
+                stack: target.name.clone(),
+                reason,
+            });
+        }
+        Ok(Prepared::Ready(Box::new(PendingChangeSet {
+            change_set: cs,
+            region,
+            recreated,
+            deployed,
+        })))
+    }
+
+    /// Executes a prepared change set. Read the returned execution's events, then call
+    /// [`Execution::finish`].
+    pub async fn execute(
+        &self,
+        target: &StackTarget,
+        pending: &PendingChangeSet,
+    ) -> Result<Execution, DeployError> {
+        let cfn = self.aws.cfn(&pending.region);
+        let cs = &pending.change_set;
+        let watcher = Watcher::prime(cfn.clone(), &cs.stack_id, self.poll).await?;
+        let total = match cs.kind {
+            ChangeSetKind::Create => target.manifest.resource_count,
+            ChangeSetKind::Update => cs.changes.len(),
+        };
+        let progress = Progress::new(total);
+        if let Err(e) = cfn.execute_change_set(&cs.stack_id, &cs.id).await {
+            let status = cfn
+                .describe(&cs.stack_id)
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.status);
+            let message = match e {
+                DeployError::Aws { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Err(DeployError::ExecuteFailed {
+                stack: target.name.clone(),
+                message,
+                status,
+            });
+        }
+        Ok(Execution {
+            stream: watcher.stream(),
+            cfn,
+            stack: target.name.clone(),
+            stack_id: cs.stack_id.clone(),
+            kind: cs.kind,
+            paths: target.manifest.paths.clone(),
+            termination_protection: target.manifest.termination_protection,
+            progress,
+            failures: Vec::new(),
+            stack_reason: None,
+        })
+    }
+
+    /// Prepares, executes and watches one stack, without asking anyone: the library's
+    /// one-call deploy. `on` sees what happens.
+    pub async fn deploy<F: FnMut(Activity) + ?Sized>(
+        &self,
+        target: &StackTarget,
+        options: &DeployOptions,
+        on: &mut F,
+    ) -> Result<DeployResult, DeployError> {
+        let started = Instant::now();
+        let pending = match self.prepare(target, options, on).await? {
+            Prepared::NoChanges(r) => return Ok(*r),
+            Prepared::Ready(p) => p,
+        };
+        if !options.execute {
+            return Ok(DeployResult {
+                stack: target.name.clone(),
+                stack_id: pending.change_set.stack_id.clone(),
+                outcome: DeployOutcome::ChangeSetLeft {
+                    name: pending.change_set.name.clone(),
+                    id: pending.change_set.id.clone(),
+                },
+                status: None,
+                outputs: pending
+                    .deployed
+                    .as_ref()
+                    .map(|d| d.outputs.clone())
+                    .unwrap_or_default(),
+                elapsed: started.elapsed(),
+                warnings: Vec::new(),
+            });
+        }
+        let mut exec = self.execute(target, &pending).await?;
+        while let Some(event) = exec.next().await {
+            let event = event?;
+            on(exec.activity(event));
+        }
+        let mut result = exec.finish().await?;
+        result.elapsed = started.elapsed();
+        Ok(result)
+    }
+
+    /// Deploys stacks of an assembly in deployment order (`names` empty: all of them),
+    /// stopping at the first failure. `options` gives each stack's options.
+    pub async fn deploy_assembly<F: FnMut(Activity) + ?Sized>(
+        &self,
+        assembly: &CloudAssembly,
+        names: &[String],
+        options: &(dyn Fn(&str) -> DeployOptions + Sync),
+        on: &mut F,
+    ) -> Result<Vec<DeployResult>, DeployError> {
+        let mut results = Vec::new();
+        for target in select(assembly, names)? {
+            results.push(self.deploy(&target, &options(&target.name), on).await?);
+        }
+        Ok(results)
+    }
+
+    /// Deletes stacks of an assembly in reverse deployment order (`names` empty: all).
+    pub async fn destroy_assembly<F: FnMut(Activity) + ?Sized>(
+        &self,
+        assembly: &CloudAssembly,
+        names: &[String],
+        role_arn: Option<&str>,
+        on: &mut F,
+    ) -> Result<Vec<DestroyResult>, DeployError> {
+        let mut results = Vec::new();
+        for target in select(assembly, names)?.iter().rev() {
+            results.push(self.destroy(target, role_arn, on).await?);
+        }
+        Ok(results)
+    }
+
+    /// Deletes a stack and waits until it is gone. Refuses a stack with termination
+    /// protection.
+    pub async fn destroy<F: FnMut(Activity) + ?Sized>(
+        &self,
+        target: &StackTarget,
+        role_arn: Option<&str>,
+        on: &mut F,
+    ) -> Result<DestroyResult, DeployError> {
+        let started = Instant::now();
+        let (cfn, _) = self.client_for(target).await?;
+        let Some(deployed) = self.settled(&cfn, &target.name, on).await? else {
+            return Ok(DestroyResult {
+                stack: target.name.clone(),
+                outcome: DestroyOutcome::NotDeployed,
+                retained: Vec::new(),
+                elapsed: started.elapsed(),
+            });
+        };
+        if deployed.termination_protection {
+            return Err(DeployError::TerminationProtected {
+                stack: target.name.clone(),
+            });
+        }
+        let watcher = Watcher::prime(cfn.clone(), &deployed.id, self.poll).await?;
+        cfn.delete_stack(&deployed.id, role_arn).await?;
+        let mut exec = Execution {
+            stream: watcher.stream(),
+            cfn: cfn.clone(),
+            stack: target.name.clone(),
+            stack_id: deployed.id.clone(),
+            kind: ChangeSetKind::Update,
+            paths: target.manifest.paths.clone(),
+            termination_protection: false,
+            progress: Progress::new(target.manifest.resource_count),
+            failures: Vec::new(),
+            stack_reason: None,
+        };
+        let mut retained = Vec::new();
+        while let Some(event) = exec.next().await {
+            let event = event?;
+            if event.status == EventStatus::Resource(ResourceStatus::DeleteSkipped) {
+                retained.push(RetainedResource {
+                    path: target.manifest.paths.get(&event.logical_id).cloned(),
+                    logical_id: event.logical_id.clone(),
+                    resource_type: event.resource_type.clone(),
+                    physical_id: event.physical_id.clone(),
+                });
+            }
+            on(exec.activity(event));
+        }
+        let status = cfn
+            .describe(&deployed.id)
+            .await?
+            .map_or(StackStatus::DeleteComplete, |s| s.status);
+        if status != StackStatus::DeleteComplete {
+            return Err(DeployError::Failed {
+                stack: target.name.clone(),
+                status,
+                reasons: exec.reasons(),
+            });
+        }
+        Ok(DestroyResult {
+            stack: target.name.clone(),
+            outcome: DestroyOutcome::Deleted,
+            retained,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// The stack once no operation runs on it (waiting if one does); `None` if it does not
+    /// exist.
+    async fn settled<F: FnMut(Activity) + ?Sized>(
+        &self,
+        cfn: &Cfn,
+        name: &str,
+        on: &mut F,
+    ) -> Result<Option<DeployedStack>, DeployError> {
+        let Some(mut s) = cfn.describe(name).await? else {
+            return Ok(None);
+        };
+        if s.status.is_busy() {
+            on(Activity::Waiting {
+                stack: name.to_string(),
+                status: s.status.clone(),
+            });
+            let id = s.id.clone();
+            while s.status.is_busy() {
+                tokio::time::sleep(self.poll).await;
+                match cfn.describe(&id).await? {
+                    Some(next) => s = next,
+                    None => return Ok(None),
+                }
+            }
+            if s.status == StackStatus::DeleteComplete {
+                return Ok(None);
+            }
+        }
+        Ok(Some(s))
+    }
+
+    /// A `REVIEW_IN_PROGRESS` stack may hold a change set someone else left for review;
+    /// such a stack is kept and a CREATE change set added beside it.
+    async fn safe_to_recreate(
+        &self,
+        cfn: &Cfn,
+        s: &DeployedStack,
+        options: &DeployOptions,
+    ) -> Result<bool, DeployError> {
+        if s.status != StackStatus::ReviewInProgress {
+            return Ok(true);
+        }
+        let change_sets = cfn.change_sets(&s.name).await?;
+        Ok(change_sets.iter().all(|(n, _)| {
+            *n == options.change_set_name || n == DEPLOY_CHANGE_SET || n == DIFF_CHANGE_SET
+        }))
+    }
+
+    async fn wait_deleted(
+        &self,
+        cfn: &Cfn,
+        target: &StackTarget,
+        id: &str,
+    ) -> Result<(), DeployError> {
+        loop {
+            match cfn.describe(id).await? {
+                None => return Ok(()),
+                Some(s) if s.status == StackStatus::DeleteComplete => return Ok(()),
+                Some(s) if s.status.is_busy() => tokio::time::sleep(self.poll).await,
+                Some(s) => {
+                    return Err(DeployError::Failed {
+                        stack: target.name.clone(),
+                        reasons: s
+                            .status_reason
+                            .map(|r| {
+                                vec![FailureReason {
+                                    logical_id: target.name.clone(),
+                                    path: None,
+                                    resource_type: super::events::STACK_RESOURCE_TYPE.into(),
+                                    status: s.status.to_string(),
+                                    reason: r,
+                                }]
+                            })
+                            .unwrap_or_default(),
+                        status: s.status,
+                    });
+                }
+            }
+        }
+    }
+
+    async fn create_change_set<F: FnMut(Activity) + ?Sized>(
+        &self,
+        cfn: &Cfn,
+        region: &str,
+        target: &StackTarget,
+        options: &DeployOptions,
+        deployed: Option<&DeployedStack>,
+        on: &mut F,
+    ) -> Result<ChangeSet, DeployError> {
+        let template = target.template()?;
+        let source = if target.body.len() > INLINE_BODY_BYTES {
+            let Some(bucket) = options.bucket.as_deref() else {
+                return Err(DeployError::TemplateTooLarge {
+                    stack: target.name.clone(),
+                    bytes: target.body.len(),
+                    region: region.to_string(),
+                });
+            };
+            let url = self.upload(region, bucket, target).await?;
+            on(Activity::Uploaded {
+                stack: target.name.clone(),
+                url: url.clone(),
+            });
+            TemplateSource::Url(url)
+        } else {
+            TemplateSource::Body(target.body.clone())
+        };
+        // A REVIEW_IN_PROGRESS stack kept for someone's change set takes a CREATE change set.
+        let kind = match deployed {
+            Some(d) if d.status != StackStatus::ReviewInProgress => ChangeSetKind::Update,
+            _ => ChangeSetKind::Create,
+        };
+        if deployed.is_some() {
+            // A change set of the same name from an earlier run blocks the new one. Listed
+            // first, because deleting one that is not there is an error for some emulators.
+            for (name, id) in cfn.change_sets(&target.name).await? {
+                if name == options.change_set_name {
+                    cfn.delete_change_set(&target.name, &id).await?;
+                }
+            }
+        }
+        let description = format!("stackwright deploy of {}", target.name);
+        let (cs_id, stack_id) = cfn
+            .create_change_set(ChangeSetRequest {
+                stack: &target.name,
+                name: &options.change_set_name,
+                kind,
+                template: source,
+                parameters: parameters(&template, &options.parameters, deployed),
+                capabilities: required_capabilities(&template)
+                    .into_iter()
+                    .map(Capability::from)
+                    .collect(),
+                tags: &target.manifest.tags,
+                role_arn: options.role_arn.as_deref(),
+                notification_arns: &options.notification_arns,
+                description: &description,
+            })
+            .await?;
+        cfn.wait_change_set(&stack_id, &cs_id, kind, self.poll)
+            .await
+    }
+
+    async fn upload(
+        &self,
+        region: &str,
+        bucket: &str,
+        target: &StackTarget,
+    ) -> Result<String, DeployError> {
+        // Content-addressed, so re-deploying the same template uploads to the same key.
+        let key = format!(
+            "stackwright/{}/{}.template.json",
+            target.name, target.manifest.template_hash
+        );
+        self.aws
+            .s3(region)
+            .put_object()
+            .bucket(bucket)
+            .key(&key)
+            .content_type("application/json")
+            .body(target.body.clone().into_bytes().into())
+            .send()
+            .await
+            .map_err(|e| DeployError::aws(&target.name, "PutObject", e))?;
+        Ok(s3_url(bucket, region, &key))
+    }
+
+    async fn fix_termination_protection(
+        &self,
+        cfn: &Cfn,
+        target: &StackTarget,
+        deployed: &DeployedStack,
+        warnings: &mut Vec<String>,
+    ) {
+        fix_termination_protection(
+            cfn,
+            &target.name,
+            &deployed.id,
+            deployed.termination_protection,
+            target.manifest.termination_protection,
+            warnings,
+        )
+        .await;
+    }
+}
+
+async fn fix_termination_protection(
+    cfn: &Cfn,
+    stack: &str,
+    stack_id: &str,
+    current: bool,
+    wanted: bool,
+    warnings: &mut Vec<String>,
+) {
+    if current == wanted {
+        return;
+    }
+    // The stack itself is deployed; failing the whole deploy over this would hide that.
+    // A loud warning says what to run instead.
+    if let Err(e) = cfn.set_termination_protection(stack_id, wanted).await {
+        let (flag, state) = if wanted {
+            ("--enable-termination-protection", "on")
+        } else {
+            ("--no-enable-termination-protection", "off")
+        };
+        let why = match e {
+            DeployError::Aws { message, .. } => message,
+            other => other.to_string(),
+        };
+        warnings.push(format!(
+            "termination protection of {stack} could not be turned {state} ({why}); run `aws cloudformation update-termination-protection {flag} --stack-name {stack}`"
+        ));
+    }
+}
+
+/// A change set being executed (or a stack being deleted): its events as they come, then
+/// the result.
+#[derive(Debug)]
+pub struct Execution {
+    stream: EventStream,
+    cfn: Cfn,
+    stack: String,
+    stack_id: String,
+    kind: ChangeSetKind,
+    paths: IndexMap<String, String>,
+    termination_protection: bool,
+    progress: Progress,
+    failures: Vec<FailureReason>,
+    stack_reason: Option<FailureReason>,
+}
+
+impl Execution {
+    /// The next event, oldest first; `None` once the stack has settled.
+    pub async fn next(&mut self) -> Option<Result<StackEvent, DeployError>> {
+        let event = self.stream.next().await?;
+        if let Ok(e) = &event {
+            self.progress.record(e);
+            if (e.status.is_failure()
+                || e.status == EventStatus::Stack(StackStatus::RollbackInProgress)
+                || e.status == EventStatus::Stack(StackStatus::UpdateRollbackInProgress))
+                && let Some(reason) = &e.reason
+            {
+                let r = FailureReason {
+                    logical_id: e.logical_id.clone(),
+                    path: self.paths.get(&e.logical_id).cloned(),
+                    resource_type: e.resource_type.clone(),
+                    status: e.status.as_str().to_string(),
+                    reason: reason.clone(),
+                };
+                if e.is_stack_event() {
+                    self.stack_reason.get_or_insert(r);
+                } else {
+                    self.failures.push(r);
+                }
+            }
+        }
+        Some(event)
+    }
+
+    /// The progress so far.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// The stack's ARN.
+    pub fn stack_id(&self) -> &str {
+        &self.stack_id
+    }
+
+    /// An event wrapped with the progress after it.
+    pub fn activity(&self, event: StackEvent) -> Activity {
+        Activity::Event {
+            path: self.paths.get(&event.logical_id).cloned(),
+            event,
+            done: self.progress.done(),
+            total: self.progress.total(),
+            elapsed: self.progress.elapsed(),
+        }
+    }
+
+    /// Why it failed: the failing resources, root causes before the resources CloudFormation
+    /// cancelled because of them; the stack's own reason when no resource gave one.
+    fn reasons(&self) -> Vec<FailureReason> {
+        let mut reasons = self.failures.clone();
+        reasons.sort_by_key(|r| r.reason.contains("cancelled"));
+        if reasons.is_empty() {
+            reasons.extend(self.stack_reason.clone());
+        }
+        reasons
+    }
+
+    /// Waits for the stack to settle (reading any events left), and returns the result:
+    /// outputs on success, the failing events' reasons otherwise. Turns termination
+    /// protection on or off as the stack asks.
+    pub async fn finish(mut self) -> Result<DeployResult, DeployError> {
+        while let Some(e) = self.next().await {
+            e?;
+        }
+        let deployed = self.cfn.describe(&self.stack_id).await?;
+        let Some(deployed) = deployed else {
+            return Err(DeployError::Failed {
+                stack: self.stack.clone(),
+                status: StackStatus::DeleteComplete,
+                reasons: self.reasons(),
+            });
+        };
+        if !deployed.status.is_success() {
+            let mut reasons = self.reasons();
+            if reasons.is_empty() {
+                reasons.extend(deployed.status_reason.clone().map(|r| FailureReason {
+                    logical_id: self.stack.clone(),
+                    path: None,
+                    resource_type: super::events::STACK_RESOURCE_TYPE.into(),
+                    status: deployed.status.to_string(),
+                    reason: r,
+                }));
+            }
+            return Err(DeployError::Failed {
+                stack: self.stack.clone(),
+                status: deployed.status,
+                reasons,
+            });
+        }
+        let mut warnings = Vec::new();
+        fix_termination_protection(
+            &self.cfn,
+            &self.stack,
+            &self.stack_id,
+            deployed.termination_protection,
+            self.termination_protection,
+            &mut warnings,
+        )
+        .await;
+        Ok(DeployResult {
+            stack: self.stack.clone(),
+            stack_id: self.stack_id.clone(),
+            outcome: match self.kind {
+                ChangeSetKind::Create => DeployOutcome::Created,
+                ChangeSetKind::Update => DeployOutcome::Updated,
+            },
+            status: Some(deployed.status),
+            outputs: deployed.outputs,
+            elapsed: self.progress.elapsed(),
+            warnings,
+        })
+    }
+}
+
+/// The stacks called `names` (all when empty), in deployment order.
+fn select(assembly: &CloudAssembly, names: &[String]) -> Result<Vec<StackTarget>, DeployError> {
+    let all = StackTarget::all(assembly)?;
+    for n in names {
+        if !all.iter().any(|t| t.name == *n) {
+            StackTarget::from_assembly(assembly, n)?;
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|t| names.is_empty() || names.contains(&t.name))
+        .collect())
+}
+
+/// The parameters to send: the given ones, and `UsePreviousValue` for the others the stack
+/// already has, so a deploy never silently resets a value set earlier.
+fn parameters(
+    template: &Json,
+    given: &IndexMap<String, String>,
+    deployed: Option<&DeployedStack>,
+) -> Vec<Parameter> {
+    let declared = template.get("Parameters").and_then(Json::as_object);
+    let mut out: Vec<Parameter> = given
+        .iter()
+        .map(|(k, v)| {
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build()
+        })
+        .collect();
+    if let (Some(declared), Some(d)) = (declared, deployed) {
+        for key in declared.keys() {
+            if !given.contains_key(key) && d.parameters.contains_key(key) {
+                out.push(
+                    Parameter::builder()
+                        .parameter_key(key)
+                        .use_previous_value(true)
+                        .build(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The IAM resource types CloudFormation asks an acknowledgement for, and the property
+/// that gives each a custom name (which needs `CAPABILITY_NAMED_IAM`).
+const IAM_TYPES: [(&str, Option<&str>); 8] = [
+    ("AWS::IAM::AccessKey", None),
+    ("AWS::IAM::Group", Some("GroupName")),
+    ("AWS::IAM::InstanceProfile", Some("InstanceProfileName")),
+    ("AWS::IAM::ManagedPolicy", Some("ManagedPolicyName")),
+    ("AWS::IAM::Policy", None),
+    ("AWS::IAM::Role", Some("RoleName")),
+    ("AWS::IAM::User", Some("UserName")),
+    ("AWS::IAM::UserToGroupAddition", None),
+];
+
+/// The capabilities a template needs acknowledged: `CAPABILITY_IAM` for IAM resources,
+/// `CAPABILITY_NAMED_IAM` when one has a custom name, `CAPABILITY_AUTO_EXPAND` for macros.
+pub fn required_capabilities(template: &Json) -> Vec<&'static str> {
+    let mut iam = false;
+    let mut named = false;
+    if let Some(resources) = template.get("Resources").and_then(Json::as_object) {
+        for r in resources.values() {
+            let ty = r.get("Type").and_then(Json::as_str).unwrap_or_default();
+            if let Some((_, name_prop)) = IAM_TYPES.iter().find(|(t, _)| *t == ty) {
+                iam = true;
+                named |= name_prop
+                    .is_some_and(|p| r.get("Properties").and_then(|ps| ps.get(p)).is_some());
+            }
+        }
+    }
+    let mut caps = Vec::new();
+    if iam {
+        caps.push("CAPABILITY_IAM");
+    }
+    if named {
+        caps.push("CAPABILITY_NAMED_IAM");
+    }
+    if template.get("Transform").is_some() {
+        caps.push("CAPABILITY_AUTO_EXPAND");
+    }
+    caps
+}
+
+/// The virtual-hosted URL of an S3 object, as CloudFormation's `TemplateURL` takes it.
+pub fn s3_url(bucket: &str, region: &str, key: &str) -> String {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://{bucket}.s3.{region}.{domain}/{key}")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn capabilities_follow_the_iam_resources() {
+        assert!(
+            required_capabilities(&json!({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}))
+                .is_empty()
+        );
+        assert_eq!(
+            required_capabilities(
+                &json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {}}}})
+            ),
+            ["CAPABILITY_IAM"]
+        );
+        assert_eq!(
+            required_capabilities(&json!({"Transform": "AWS::Serverless-2016-10-31",
+                "Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "x"}}}})),
+            [
+                "CAPABILITY_IAM",
+                "CAPABILITY_NAMED_IAM",
+                "CAPABILITY_AUTO_EXPAND"
+            ]
+        );
+    }
+
+    #[test]
+    fn undeclared_parameters_keep_their_deployed_values() {
+        let template = json!({"Parameters": {"A": {"Type": "String"}, "B": {"Type": "String"}, "C": {"Type": "String"}}});
+        let deployed = DeployedStack {
+            name: "S".into(),
+            id: "arn".into(),
+            status: StackStatus::UpdateComplete,
+            status_reason: None,
+            outputs: IndexMap::new(),
+            parameters: IndexMap::from([("A".into(), "old".into()), ("B".into(), "old".into())]),
+            termination_protection: false,
+        };
+        let given = IndexMap::from([("A".to_string(), "new".to_string())]);
+        let ps = parameters(&template, &given, Some(&deployed));
+        let got: Vec<(Option<&str>, Option<&str>, Option<bool>)> = ps
+            .iter()
+            .map(|p| {
+                (
+                    p.parameter_key(),
+                    p.parameter_value(),
+                    p.use_previous_value(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("A"), Some("new"), None),
+                (Some("B"), None, Some(true))
+            ]
+        );
+        assert_eq!(parameters(&template, &given, None).len(), 1);
+    }
+
+    #[test]
+    fn template_urls_are_virtual_hosted() {
+        assert_eq!(
+            s3_url("b", "eu-west-1", "k/t.json"),
+            "https://b.s3.eu-west-1.amazonaws.com/k/t.json"
+        );
+        assert_eq!(
+            s3_url("b", "cn-north-1", "k"),
+            "https://b.s3.cn-north-1.amazonaws.com.cn/k"
+        );
+    }
+}

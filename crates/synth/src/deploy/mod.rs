@@ -1,0 +1,76 @@
+//! Diff, deploy and destroy through CloudFormation change sets.
+//!
+//! CloudFormation applies the changes, keeps the state and rolls back; stackwright prepares,
+//! shows, executes and watches change sets. The command line (`diff`, `deploy`, `destroy`,
+//! `list`) is a thin layer over this module.
+//!
+//! - [`Deployer`] takes stacks of a cloud assembly ([`StackTarget`]) and options and returns
+//!   typed results: [`Deployer::diff`] ([`TemplateDiff`], computed here property by
+//!   property), [`Deployer::preview_change_set`], [`Deployer::prepare`] then
+//!   [`Deployer::execute`] (an [`Execution`] whose events arrive as they happen, then
+//!   [`Execution::finish`]), the one-call [`Deployer::deploy`], and [`Deployer::destroy`].
+//! - Statuses are types with meaning ([`StackStatus::is_busy`],
+//!   [`StackStatus::holds_no_resources`], ...), not strings; so are change sets
+//!   ([`ChangeSet`]) and events ([`StackEvent`], streamed by [`EventStream`]).
+//! - [`Aws`] loads `aws-config`'s standard chain: `AWS_PROFILE`, `AWS_REGION`,
+//!   `AWS_ENDPOINT_URL` and the rest. Each stack deploys to its `Env`'s region and account;
+//!   credentials for another account are refused before anything happens.
+//!
+//! The template diff ([`diff`]), the statuses, change-set types and events are plain data
+//! and available without the `aws` feature; everything that talks to AWS needs it.
+//!
+//! ```no_run
+//! # #[cfg(feature = "aws")]
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use stackwright_synth::CloudAssembly;
+//! use stackwright_synth::deploy::{Aws, DeployOptions, Deployer, StackTarget};
+//!
+//! let assembly = CloudAssembly::read("stackwright.out".as_ref())?;
+//! let deployer = Deployer::new(Aws::from_env().await);
+//! for target in StackTarget::all(&assembly)? {
+//!     let result = deployer
+//!         .deploy(&target, &DeployOptions::default(), &mut |activity| println!("{activity:?}"))
+//!         .await?;
+//!     println!("{}: {:?}, outputs {:?}", result.stack, result.outcome, result.outputs);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod change_set;
+pub mod diff;
+pub mod events;
+pub mod progress;
+pub mod status;
+
+#[cfg(feature = "aws")]
+mod client;
+#[cfg(feature = "aws")]
+pub(crate) mod commands;
+#[cfg(feature = "aws")]
+mod deployer;
+#[cfg(feature = "aws")]
+mod error;
+#[cfg(all(test, feature = "aws"))]
+mod replay;
+
+pub use change_set::{
+    ChangeAction, ChangeSet, ChangeSetKind, ChangeSummary, Replacement, ResourceChange,
+};
+pub use diff::{ChangeKind, Impact, TemplateDiff};
+pub use events::{EventStatus, StackEvent};
+pub use progress::Progress;
+pub use status::{ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus};
+
+#[cfg(feature = "aws")]
+pub use client::{Aws, DeployedStack, TemplateSource};
+#[cfg(feature = "aws")]
+pub use deployer::{
+    Activity, ChangeSetPreview, DEPLOY_CHANGE_SET, DIFF_CHANGE_SET, DeployOptions, DeployOutcome,
+    DeployResult, Deployer, DestroyOutcome, DestroyResult, Execution, PendingChangeSet, Prepared,
+    RetainedResource, StackDiff, StackTarget, required_capabilities, s3_url,
+};
+#[cfg(feature = "aws")]
+pub use error::{DeployError, FailureReason};
+#[cfg(feature = "aws")]
+pub use events::EventStream;

@@ -1,0 +1,353 @@
+//! The `deploy`, `diff`, `destroy` and `list` commands end to end against moto.
+//!
+//! Most tests hand the CLI an AWS configuration for moto (`run_with_aws`); one runs this
+//! test binary again as a child process with `AWS_ENDPOINT_URL` and friends in its
+//! environment, to show the standard chain is what `stackwright::run` uses.
+#![cfg(feature = "aws")]
+
+mod deploy_support;
+
+use std::process::Command;
+
+use deploy_support::{cli, env, moto, small_stack};
+use stackwright::core::{App, CoreError, Parameter, ParameterProps, Resource, Stack};
+use stackwright::l1::ssm;
+
+fn two_stacks(value: &'static str) -> impl Fn(&App) -> Result<(), CoreError> {
+    move |app| {
+        let base = small_stack(app, "Cli-Base", "base")?;
+        let app_stack = small_stack(app, "Cli-App", value)?;
+        app_stack.add_dependency(&base);
+        Ok(())
+    }
+}
+
+fn position(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .unwrap_or_else(|| panic!("'{needle}' not in:\n{text}"))
+}
+
+#[test]
+fn deploy_again_diff_list_and_destroy() {
+    let Some(m) = moto("deploy_again_diff_list_and_destroy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    let (code, out, err) = cli(m, dir.path(), &["diff"], two_stacks("one"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Cli-Base (new stack): 3 to add"), "{out}");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--all", "--yes"],
+        two_stacks("one"),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        position(&out, "Cli-Base: created") < position(&out, "Cli-App: created"),
+        "dependency order: {out}"
+    );
+    assert!(
+        out.contains("[+] Add     AWS::SSM::Parameter Setting (Cli-App/Setting)"),
+        "{out}"
+    );
+    assert!(out.contains("CREATE_COMPLETE"), "events are shown: {out}");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--all", "--yes"],
+        two_stacks("one"),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("Cli-Base: no changes (the change set was deleted)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Cli-App: no changes (the change set was deleted)"),
+        "{out}"
+    );
+
+    let (code, out, _) = cli(m, dir.path(), &["list"], two_stacks("one"));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Cli-App  123456789012/us-east-1  after Cli-Base  CREATE_COMPLETE"),
+        "{out}"
+    );
+
+    let (code, out, err) = cli(m, dir.path(), &["diff", "Cli-App"], two_stacks("two"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Cli-App: 0 to add, 1 to modify"), "{out}");
+    assert!(
+        out.contains("[~] AWS::SSM::Parameter Setting (Cli-App/Setting)"),
+        "{out}"
+    );
+    assert!(out.contains("[~] Value: \"one\" → \"two\""), "{out}");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["diff", "--change-set", "Cli-App"],
+        two_stacks("two"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("AWS::SSM::Parameter Setting"), "{out}");
+    assert!(out.contains("the change set was deleted again"), "{out}");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "Cli-App", "--yes"],
+        two_stacks("two"),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Cli-App: updated"), "{out}");
+    assert!(!out.contains("Cli-Base"), "only the named stack: {out}");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["destroy", "--all", "--yes"],
+        two_stacks("two"),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        position(&out, "Cli-App: deleted") < position(&out, "Cli-Base: deleted"),
+        "reverse order: {out}"
+    );
+
+    let (_, out, _) = cli(m, dir.path(), &["list"], two_stacks("two"));
+    assert!(
+        out.contains("Cli-Base  123456789012/us-east-1  not deployed"),
+        "{out}"
+    );
+}
+
+fn single(app: &App) -> Result<(), CoreError> {
+    small_stack(app, "Cli-Approval", "v")?;
+    Ok(())
+}
+
+#[test]
+fn without_a_terminal_deploy_needs_yes_and_leaves_the_change_set() {
+    let Some(m) = moto("without_a_terminal_deploy_needs_yes_and_leaves_the_change_set") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = cli(m, dir.path(), &["deploy"], single);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("needs approval, but standard input is not a terminal; pass --yes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("change set stackwright-deploy was left for review"),
+        "{err}"
+    );
+
+    // The stack the unexecuted CREATE change set made holds nothing: deploy starts over.
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--require-approval", "never"],
+        single,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("REVIEW_IN_PROGRESS and held no resources"),
+        "{out}"
+    );
+    assert!(out.contains("Cli-Approval: created"), "{out}");
+
+    let (code, _, err) = cli(m, dir.path(), &["destroy"], single);
+    assert_eq!(code, 1);
+    assert!(err.contains("pass --yes"), "{err}");
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--yes"], single);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+fn with_parameter(app: &App) -> Result<(), CoreError> {
+    let stack = Stack::new(app, "Cli-Params", env())?;
+    let greeting = Parameter::new(
+        &stack,
+        "Greeting",
+        ParameterProps::string_with_default("hi"),
+    )?;
+    Resource::new(
+        &stack,
+        "Setting",
+        ssm::Parameter {
+            name: Some("/Cli-Params/greeting".into()),
+            ..ssm::Parameter::new(ssm::parameter::Type::String, greeting.value::<String>())
+        },
+    )?;
+    Ok(())
+}
+
+#[test]
+fn parameters_outputs_file_and_no_execute() {
+    let Some(m) = moto("parameters_outputs_file_and_no_execute") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--yes", "--parameter", "Nope:Greeting=x"],
+        with_parameter,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("names stack Nope, which is not being deployed"),
+        "{err}"
+    );
+
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--no-execute"], with_parameter);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("left for review (--no-execute)"), "{out}");
+
+    let outputs = dir.path().join("outputs.json");
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &[
+            "deploy",
+            "--yes",
+            "--parameter",
+            "Cli-Params:Greeting=hello",
+            "--outputs-file",
+            outputs.to_str().unwrap(),
+        ],
+        with_parameter,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs).unwrap()).unwrap();
+    assert!(written["Cli-Params"].is_object(), "{written}");
+
+    let cfn = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let aws = deploy_support::aws(m).await;
+            aws_sdk_cloudformation::Client::new(aws.config())
+                .describe_stacks()
+                .stack_name("Cli-Params")
+                .send()
+                .await
+                .unwrap()
+        });
+    let params = cfn.stacks()[0].parameters();
+    assert_eq!(params[0].parameter_key(), Some("Greeting"));
+    assert_eq!(params[0].parameter_value(), Some("hello"));
+
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--yes"], with_parameter);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+#[test]
+fn a_large_template_needs_a_bucket() {
+    let Some(m) = moto("a_large_template_needs_a_bucket") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let large = |app: &App| -> Result<(), CoreError> {
+        let stack = Stack::new(app, "Cli-Large", env())?;
+        for i in 0..14 {
+            Resource::new(
+                &stack,
+                &format!("Blob{i}"),
+                ssm::Parameter {
+                    name: Some(format!("/Cli-Large/blob{i}").into()),
+                    ..ssm::Parameter::new(ssm::parameter::Type::String, "x".repeat(4000))
+                },
+            )?;
+        }
+        Ok(())
+    };
+    let (code, _, err) = cli(m, dir.path(), &["deploy", "--yes"], large);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("over CloudFormation's 51200-byte limit"),
+        "{err}"
+    );
+    assert!(err.contains("pass --bucket NAME"), "{err}");
+}
+
+/// Runs in the child process only: the CLI as `stackwright::run` runs it, with the
+/// environment the parent set.
+#[test]
+fn child_process_entry() {
+    let Ok(dir) = std::env::var("STACKWRIGHT_CLI_CHILD_DIR") else {
+        return;
+    };
+    for args in [
+        vec!["deploy", "--all", "--yes"],
+        vec!["deploy", "--all", "--yes"],
+        vec!["list"],
+        vec!["destroy", "--all", "--yes"],
+    ] {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = stackwright::run_with(
+            ["app", "--out", &dir]
+                .into_iter()
+                .chain(args.iter().copied()),
+            |app: &App| -> Result<(), CoreError> {
+                small_stack(app, "Cli-Env", "v")?;
+                Ok(())
+            },
+            &mut out,
+            &mut err,
+            false,
+        );
+        println!(
+            "== {} => {code}\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        );
+    }
+}
+
+#[test]
+fn the_cli_uses_the_standard_chain_from_the_environment() {
+    let Some(m) = moto("the_cli_uses_the_standard_chain_from_the_environment") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_process_entry",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("STACKWRIGHT_CLI_CHILD_DIR", dir.path())
+        .env("AWS_ENDPOINT_URL", &m.endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("== deploy --all --yes => 0"), "{text}");
+    assert!(text.contains("Cli-Env: created"), "{text}");
+    assert!(text.contains("Cli-Env: no changes"), "{text}");
+    assert!(
+        text.contains("Cli-Env  123456789012/us-east-1  CREATE_COMPLETE"),
+        "{text}"
+    );
+    assert!(text.contains("== destroy --all --yes => 0"), "{text}");
+    assert!(text.contains("Cli-Env: deleted"), "{text}");
+}
