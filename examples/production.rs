@@ -24,7 +24,7 @@ use stackwright::prelude::*;
 /// The settings in which production and staging differ; the code is the same.
 pub struct Settings {
     /// `Production` or `Staging`: part of every stack name.
-    pub name: &'static str,
+    pub name: String,
     /// The `Environment` tag value.
     pub environment: &'static str,
     /// Where it deploys.
@@ -53,7 +53,7 @@ impl Settings {
     /// Production: NAT per zone, Multi-AZ database, replicated cache, data retained.
     pub fn production() -> Self {
         Settings {
-            name: "Production",
+            name: "Production".into(),
             environment: "production",
             env: Env::new("123456789012", "us-east-1"),
             termination_protection: true,
@@ -71,7 +71,7 @@ impl Settings {
     /// Staging: one NAT gateway, single-AZ database, one cache node, cheap to throw away.
     pub fn staging() -> Self {
         Settings {
-            name: "Staging",
+            name: "Staging".into(),
             environment: "staging",
             env: Env::new("123456789012", "us-east-1"),
             termination_protection: false,
