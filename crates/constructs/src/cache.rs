@@ -31,7 +31,7 @@ pub struct RedisCacheProps {
     pub snapshot_retention_days: u32,
     /// Daily snapshot window, UTC. Default `02:00-03:00`.
     pub snapshot_window: String,
-    /// Weekly maintenance window, UTC. Default `sun:05:00-06:00`.
+    /// Weekly maintenance window, UTC. Default `sun:05:00-sun:06:00`.
     pub maintenance_window: String,
     /// Slow-log delivery to an encrypted CloudWatch Logs group, kept this many days;
     /// `None` turns it off. Default 7.
@@ -65,7 +65,7 @@ impl RedisCacheProps {
             multi_az: true,
             snapshot_retention_days: 7,
             snapshot_window: "02:00-03:00".into(),
-            maintenance_window: "sun:05:00-06:00".into(),
+            maintenance_window: "sun:05:00-sun:06:00".into(),
             slow_log_retention_days: Some(7),
             parameters: IndexMap::new(),
             key: None,

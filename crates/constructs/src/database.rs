@@ -104,7 +104,7 @@ pub struct PostgresDbProps {
     pub backup_retention_days: u32,
     /// Daily backup window, UTC. Default `03:00-04:00`.
     pub backup_window: String,
-    /// Weekly maintenance window, UTC. Default `sun:04:00-05:00`.
+    /// Weekly maintenance window, UTC. Default `sun:04:00-sun:05:00`.
     pub maintenance_window: String,
     /// Refuse deletion until turned off. Default on.
     pub deletion_protection: bool,
@@ -155,7 +155,7 @@ impl PostgresDbProps {
             master_username: "flowviz".into(),
             backup_retention_days: 7,
             backup_window: "03:00-04:00".into(),
-            maintenance_window: "sun:04:00-05:00".into(),
+            maintenance_window: "sun:04:00-sun:05:00".into(),
             deletion_protection: true,
             removal_policy: RemovalPolicy::Snapshot,
             performance_insights_days: Some(7),

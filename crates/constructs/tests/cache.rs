@@ -88,7 +88,7 @@ fn production_is_a_replicated_encrypted_redis_7_1() {
                 "SecurityGroupIds": [get_att("CacheSecurityGroup", "GroupId")],
                 "SnapshotRetentionLimit": 7,
                 "SnapshotWindow": "02:00-03:00",
-                "PreferredMaintenanceWindow": "sun:05:00-06:00",
+                "PreferredMaintenanceWindow": "sun:05:00-sun:06:00",
                 "AutoMinorVersionUpgrade": true,
                 "Port": 6379,
                 "ReplicationGroupDescription": "Redis Test/Cache",
