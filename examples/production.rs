@@ -3,7 +3,7 @@
 //! `cargo run --example production` synthesizes it into `stackwright.out/`;
 //! `cargo run --example production -- list` lists the stacks in deployment order.
 //!
-//! - `FlowViz-Shared`: what both environments share (the DNS zone).
+//! - `FlowViz-Shared`: what both environments share: the DNS zone and the image repository.
 //! - `FlowViz-<Env>-Base`: what persists: network, PostgreSQL, Redis, keys, secrets.
 //! - `FlowViz-<Env>-Runtime`: what can be torn down at night and rebuilt in the morning
 //!   without touching data: the load balancer, the fleet, alarms and the dashboard. It
@@ -15,6 +15,10 @@ use stackwright::constructs::alb::{
 };
 use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
+use stackwright::constructs::ecr::{ImageRepository, ImageRepositoryProps};
+use stackwright::constructs::fleet::{
+    AppFleet, AppFleetProps, ColourState, ImageSource, SecretEnv,
+};
 use stackwright::constructs::key::{Key, KeyProps};
 use stackwright::constructs::secret::{Generate, Secret, SecretProps};
 use stackwright::constructs::vpc::{Vpc, VpcProps};
@@ -47,6 +51,10 @@ pub struct Settings {
     pub edge: BlueGreenAlbProps,
     /// Who is paged.
     pub alarms: AlarmsProps,
+    /// The application fleet (sizes; the image and secrets are wired below).
+    pub fleet: AppFleetProps,
+    /// The image tag the live colour runs. Tags are immutable: a release is a new tag.
+    pub image_tag: String,
 }
 
 impl Settings {
@@ -65,6 +73,8 @@ impl Settings {
             log_retention_days: 30,
             edge: BlueGreenAlbProps::production(&format!("app.{ZONE}")),
             alarms: AlarmsProps::email("ops@example.com"),
+            fleet: AppFleetProps::production(),
+            image_tag: "1.4.2".into(),
         }
     }
 
@@ -83,6 +93,8 @@ impl Settings {
             log_retention_days: 7,
             edge: BlueGreenAlbProps::staging(&format!("staging.{ZONE}")),
             alarms: AlarmsProps::email("ops@example.com"),
+            fleet: AppFleetProps::staging(),
+            image_tag: "1.5.0-rc.1".into(),
         }
     }
 }
@@ -100,11 +112,19 @@ fn tag(stack: &Stack, environment: &str) {
         .add("CostCenter", "flowviz");
 }
 
-/// What both environments share: the public DNS zone (delegate its name servers from the
-/// parent domain once).
-pub fn shared(app: &App, env: Env) -> Result<HostedZone, ConstructError> {
+/// What both environments share.
+#[derive(Clone)]
+pub struct Shared {
+    /// The public DNS zone (delegate its name servers from the parent domain once).
+    pub zone: HostedZone,
+    /// Where CI pushes the application's images; both environments pull from it.
+    pub images: ImageRepository,
+}
+
+/// The shared stack.
+pub fn shared(app: &App, env: Env) -> Result<Shared, ConstructError> {
     let shared = Stack::new(app, "FlowViz-Shared", env)?;
-    shared.set_description("FlowViz: resources both environments share (DNS)");
+    shared.set_description("FlowViz: resources both environments share (DNS, images)");
     shared.set_termination_protection(true);
     tag(&shared, "shared");
     let zone = Resource::new(
@@ -125,14 +145,24 @@ pub fn shared(app: &App, env: Env) -> Result<HostedZone, ConstructError> {
         Value::join(",", zone.attr_name_servers()),
     )?
     .description("Delegate the zone to these name servers from the parent domain");
-    Ok(HostedZone {
-        id: zone.attr_id(),
-        name: ZONE.to_string(),
+    let images = ImageRepository::new(
+        &shared,
+        "Images",
+        ImageRepositoryProps::production().with_name("flowviz"),
+    )?;
+    Output::new(&shared, "ImageRepositoryUri", images.repository_uri())?
+        .description("Push release images here, one immutable tag per release");
+    Ok(Shared {
+        zone: HostedZone {
+            id: zone.attr_id(),
+            name: ZONE.to_string(),
+        },
+        images,
     })
 }
 
 /// Builds one environment of FlowViz.
-pub fn flowviz(app: &App, zone: &HostedZone, settings: Settings) -> Result<(), ConstructError> {
+pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), ConstructError> {
     let base = Stack::new(
         app,
         &format!("FlowViz-{}-Base", settings.name),
@@ -213,7 +243,7 @@ pub fn flowviz(app: &App, zone: &HostedZone, settings: Settings) -> Result<(), C
         &vpc,
         BlueGreenAlbProps {
             certificate: CertificateSource::Dns {
-                hosted_zone: Some(zone.clone()),
+                hosted_zone: Some(shared.zone.clone()),
                 wildcard_san: true,
             },
             ..settings.edge
@@ -227,7 +257,54 @@ pub fn flowviz(app: &App, zone: &HostedZone, settings: Settings) -> Result<(), C
             ..settings.alarms
         },
     )?;
-    alarms.watch(&edge)?.watch(&db)?.watch(&cache)?;
+    // The application's contract: port 8000, /api/health, and its configuration in the
+    // environment, secrets read from Secrets Manager by ARN at boot.
+    let fleet = AppFleet::new(
+        &runtime,
+        "App",
+        &vpc,
+        &edge,
+        AppFleetProps {
+            image: ImageSource::Repository(shared.images.clone()),
+            blue: ColourState::serving(settings.image_tag.as_str()),
+            green: ColourState::scaled_to_zero(settings.image_tag.as_str()),
+            secret_environment: [
+                (
+                    "DATABASE_URL",
+                    SecretEnv::template(
+                        &db.secret(),
+                        cfn_format!(
+                            "postgresql+asyncpg://{{username}}:{{password}}@{}:5432/flowviz",
+                            db.endpoint_address()
+                        ),
+                    ),
+                ),
+                (
+                    "REDIS_URL",
+                    SecretEnv::template(
+                        cache.auth_token(),
+                        cfn_format!(
+                            "rediss://:{{value}}@{}:6379/0",
+                            cache.primary_endpoint_address()
+                        ),
+                    ),
+                ),
+                ("SECRET_KEY", SecretEnv::whole(&secret_key)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            key: Some(key.clone()),
+            ..settings.fleet
+        },
+    )?;
+    fleet.connections().allow_to_default_port(&db)?;
+    fleet.connections().allow_to_default_port(&cache)?;
+    alarms
+        .watch(&edge)?
+        .watch(&db)?
+        .watch(&cache)?
+        .watch(&fleet)?;
     Output::new(&runtime, "Url", url.as_str())?.description("Where FlowViz answers");
     Output::new(&runtime, "LoadBalancerDns", edge.dns_name())?
         .description("The load balancer's own name (the Url is an alias of it)");
@@ -236,9 +313,9 @@ pub fn flowviz(app: &App, zone: &HostedZone, settings: Settings) -> Result<(), C
 
 /// Every stack of FlowViz: the shared one, then production and staging.
 pub fn app(app: &App) -> Result<(), ConstructError> {
-    let zone = shared(app, Env::new("123456789012", "us-east-1"))?;
-    flowviz(app, &zone, Settings::production())?;
-    flowviz(app, &zone, Settings::staging())
+    let shared = shared(app, Env::new("123456789012", "us-east-1"))?;
+    flowviz(app, &shared, Settings::production())?;
+    flowviz(app, &shared, Settings::staging())
 }
 
 #[allow(dead_code)]

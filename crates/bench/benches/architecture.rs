@@ -18,13 +18,13 @@ fn main() {
 
 fn ten_copies() -> App {
     let app = App::new();
-    let zone = production::shared(&app, Env::new("123456789012", "us-east-1")).unwrap();
+    let shared = production::shared(&app, Env::new("123456789012", "us-east-1")).unwrap();
     for i in 0..10 {
         let settings = production::Settings {
             name: format!("Copy{i}"),
             ..production::Settings::production()
         };
-        production::flowviz(&app, &zone, settings).unwrap();
+        production::flowviz(&app, &shared, settings).unwrap();
     }
     app
 }

@@ -14,6 +14,7 @@ use crate::alb::BlueGreenAlb;
 use crate::cache::RedisCache;
 use crate::database::PostgresDb;
 use crate::error::{ConstructError, Problems};
+use crate::fleet::AppFleet;
 use crate::iam::{PolicyStatement, Principal};
 use crate::key::{Key, KeyProps};
 use crate::metric::{Metric, Statistic};
@@ -525,6 +526,35 @@ impl Watchable for BlueGreenAlb {
                 ],
             },
         ]
+    }
+}
+
+impl Watchable for AppFleet {
+    fn watch_name(&self) -> String {
+        last_segment(&self.path())
+    }
+
+    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
+        vec![AlarmSpec {
+            id: "Cpu".into(),
+            description: format!(
+                "CPU of the live colour above {}% for 15 minutes although it scales at its target: it may be at its maximum size",
+                t.fleet_cpu_percent
+            ),
+            metric: AlarmMetric::Single(self.metric_cpu()),
+            above: true,
+            threshold: t.fleet_cpu_percent,
+            evaluation_periods: 3,
+            datapoints_to_alarm: 3,
+            missing: MissingData::Ignore,
+        }]
+    }
+
+    fn graphs(&self) -> Vec<Graph> {
+        vec![Graph {
+            title: format!("{}: CPU of the live colour (%)", self.watch_name()),
+            metrics: vec![self.metric_cpu()],
+        }]
     }
 }
 

@@ -51,7 +51,7 @@ pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
         .map(|s| to_pretty_json(&s.template))
         .collect();
     let mut diagnostics = build.diagnostics;
-    diagnostics.0.extend(validate(&build.stacks, &bodies));
+    diagnostics.0.extend(validate(&build.stacks));
     if diagnostics.has_errors() {
         return Err(SynthError::Invalid(diagnostics));
     }

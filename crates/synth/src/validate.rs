@@ -33,11 +33,13 @@ pub mod limits {
     pub const TAG_VALUE: usize = 256;
 }
 
-/// Validates every stack; `bodies` are the serialized templates, for the size limits.
-pub fn validate(stacks: &[StackArtifact], bodies: &[String]) -> Vec<Diagnostic> {
+/// Validates every stack. The size limits apply to the template as deploy sends it:
+/// compact JSON, about half the size of the pretty file in the assembly.
+pub fn validate(stacks: &[StackArtifact]) -> Vec<Diagnostic> {
     let mut v = Validator::default();
-    for (stack, body) in stacks.iter().zip(bodies) {
-        v.stack(stack, body.len());
+    for stack in stacks {
+        let sent = serde_json::to_string(&stack.template).map_or(0, |s| s.len());
+        v.stack(stack, sent);
     }
     v.export_names(stacks);
     v.diagnostics
@@ -181,7 +183,7 @@ impl Validator {
                 Diagnostic::error(
                     "template-limit",
                     &stack.name,
-                    format!("the template is {body_len} bytes; CloudFormation accepts at most {} even through S3", limits::BODY_BYTES),
+                    format!("the template is {body_len} bytes as compact JSON; CloudFormation accepts at most {} even through S3", limits::BODY_BYTES),
                 )
                 .with_hint("split the stack"),
             );
@@ -190,7 +192,7 @@ impl Validator {
                 "template-size",
                 &stack.name,
                 format!(
-                    "the template is {body_len} bytes, over the {} that can be sent inline; deploy uploads it to S3 first (--bucket)",
+                    "the template is {body_len} bytes as compact JSON, over the {} that can be sent inline; deploy uploads it to S3 first (--bucket)",
                     limits::INLINE_BODY_BYTES
                 ),
             ));

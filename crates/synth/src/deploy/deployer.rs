@@ -43,7 +43,7 @@ impl StackTarget {
         })?;
         Ok(StackTarget {
             name: name.to_string(),
-            body: assembly.template_body(name)?,
+            body: minified(assembly.template_body(name)?),
             manifest,
         })
     }
@@ -1087,6 +1087,15 @@ pub fn s3_url(bucket: &str, region: &str, key: &str) -> String {
         "amazonaws.com"
     };
     format!("https://{bucket}.s3.{region}.{domain}/{key}")
+}
+
+/// The template as CloudFormation receives it: the assembly's JSON without indentation.
+/// CloudFormation reads JSON, not its layout, and compact JSON is about half the size, so
+/// most templates stay under the 51,200 bytes that can be sent without an S3 bucket.
+fn minified(pretty: String) -> String {
+    serde_json::from_str::<serde_json::Value>(&pretty)
+        .and_then(|v| serde_json::to_string(&v))
+        .unwrap_or(pretty)
 }
 
 #[cfg(test)]
