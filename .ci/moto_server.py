@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Starts moto's server for the deploy tests, after working around three moto bugs.
+"""Starts moto's server for the deploy tests, after working around moto bugs.
 
 Usage: .ci/moto_server.py [--exit-with-stdin] -H 127.0.0.1 -p PORT
 
@@ -7,36 +7,81 @@ The arguments are `moto_server`'s. With `--exit-with-stdin` the server exits whe
 standard input closes: the deploy tests hand it a pipe, so the server goes away with the
 test process however that ends (a static in a test binary is never dropped).
 
-moto 5.2.5's RDS parameter-group models have no `physical_resource_id`, so a `Ref` from an
-`AWS::RDS::DBInstance` to an `AWS::RDS::DBParameterGroup` in the same template resolves to
-the model object instead of the group's name and the server crashes with an AttributeError
-in `is_default_parameter_group`. Real CloudFormation resolves that `Ref` to the name, so the
-fix belongs in the emulator, never in the templates stackwright writes. Remove this patch
-when a moto release gives the models the property (the `hasattr` check makes it a no-op
-then).
+Every patch below works around a bug of moto 5.2.5 in the emulator, never in the templates
+stackwright writes: the templates are what real CloudFormation accepts, and a test that
+passed only because a template bent to moto would prove nothing. Each is named and says
+which bug it works around; where it can, it checks before patching, so it turns into a
+no-op when a moto release fixes the bug. None of them makes a failure look like a success;
+two make failures moto used to hide visible (`execute-once`, `delete-failed-stack`).
 
-moto 5.2.5 also expects an `AWS::SSM::Parameter`'s `Tags` as a list of Key/Value pairs,
-while CloudFormation's schema (and so stackwright, applying stack tags) writes a map; the
-server crashes with a TypeError in `put_parameter`. The launcher turns the map into the list
-moto wants on the way in.
+Creating stacks:
+- `rds-parameter-group-ref`: a `Ref` to an `AWS::RDS::DBParameterGroup` crashes the server.
+- `rds-adjacent-windows`: back-to-back backup and maintenance windows count as overlapping.
+- `ssm-parameter-tags`: `AWS::SSM::Parameter` `Tags` as a map crash the server.
+- `kms-key-tags`: `AWS::KMS::Key` `Tags` crash the server.
+- `elbv2-forward-config`: a listener forwarding to weighted target groups crashes the server.
+- `elbv2-attributes`: some load balancer and every target group `Fn::GetAtt` crash moto.
+- `route53-zone-attributes`: a hosted zone's `Id` and `NameServers` cannot be read.
+- `acm-certificate`: `AWS::CertificateManager::Certificate` is not modelled, so HTTPS
+  listeners crash the server.
+- `rds-managed-master-secret`: a DB instance's managed master secret is never made.
+- `secretsmanager-secret`, `elasticache-replication-group`: neither type is modelled, so
+  nothing can import a secret's ARN or a cache's endpoint.
+- `change-set-exports`: change sets run without the region's exports and record no outputs.
+- `execute-once`: a change set whose execution failed could be executed again, "successfully".
+- `change-set-parameters`: an unchanged stack with parameters cannot get a change set, and
+  `UsePreviousValue` takes a parameter's resolved value.
 
-And moto 5.2.5 executes a change set without the region's exports (so `Fn::ImportValue` in
-a stack created through a change set fails: "No export named ...") and records no outputs
-or exports afterwards. Real CloudFormation does both, and every stackwright deploy goes
-through a change set, so an app with cross-stack references (the reference example) could
-not be deployed to moto at all. The launcher hands the stack the exports before executing
-and records its outputs and exports after, as moto's own `create_stack` does. The deploy
-code does not rely on it: reading outputs is tested over recorded responses too.
+Deleting stacks:
+- `ec2-delete-handlers`: route tables, routes, subnet associations, NAT gateways, EIPs,
+  internet gateways and their attachments, VPC endpoints, flow logs and security group
+  ingress rules created by a stack are never deleted with it, so its VPC cannot be.
+- `elbv2-delete-handlers`: listeners and target groups are never deleted with their stack.
+- `delete-in-dependency-order`: resources are deleted in no particular order.
+- `delete-failed-stack`: a stack that fails to delete vanishes instead of `DELETE_FAILED`.
 """
 
+import inspect
+import json
 import os
+import re
 import sys
 import threading
 
+from moto.acm import models as acm_models
+from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
+from moto.cloudformation import parsing as cfn_parsing
+from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.parsing import clean_json
+from moto.core.common_models import CloudFormationModel
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+from moto.ec2.models.flow_logs import FlowLogs
+from moto.ec2.models.internet_gateways import InternetGateway
+from moto.ec2.models.nat_gateways import NatGateway
+from moto.ec2.models.route_tables import Route, RouteTable
+from moto.ec2.models.security_groups import SecurityGroupIngress
+from moto.ec2.models.subnets import SubnetRouteTableAssociation
+from moto.ec2.models.vpcs import VPCEndPoint
+from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+from moto.elasticache import models as elasticache_models
+from moto.elbv2 import models as elbv2_models
+from moto.kms import models as kms_models
 from moto.rds import models as rds_models
+from moto.rds import utils as rds_utils
+from moto.route53 import models as route53_models
+from moto.secretsmanager import models as secretsmanager_models
 from moto.ssm import models as ssm_models
+
+# --- rds-parameter-group-ref ------------------------------------------------------------
+# moto 5.2.5's RDS parameter-group models have no `physical_resource_id`, so a `Ref` from an
+# `AWS::RDS::DBInstance` to an `AWS::RDS::DBParameterGroup` in the same template resolves to
+# the model object instead of the group's name and the server crashes with an AttributeError
+# in `is_default_parameter_group`. Real CloudFormation resolves that `Ref` to the name, so the
+# fix belongs in the emulator, never in the templates stackwright writes. Remove this patch
+# when a moto release gives the models the property (the `hasattr` check makes it a no-op
+# then).
 
 
 def _name(self):
@@ -48,6 +93,35 @@ for model in (rds_models.DBParameterGroup, rds_models.DBClusterParameterGroup):
         model.physical_resource_id = property(_name)
 
 
+# --- rds-adjacent-windows ---------------------------------------------------------------
+# moto 5.2.5 counts a backup window and a maintenance window that only touch (backups
+# 03:00-04:00, maintenance sun:04:00-sun:05:00) as overlapping: its overlap in seconds is 0
+# and it refuses `>= 0`, so creating the DB instance fails. RDS refuses windows that
+# overlap, not ones that meet, and back-to-back windows are common in working templates.
+# The launcher reports a zero overlap as none; windows sharing even a minute still fail.
+
+_overlap = rds_utils.get_overlap_between_two_date_ranges
+
+
+def get_overlap_between_two_date_ranges(*args):
+    seconds = _overlap(*args)
+    return -1 if seconds == 0 else seconds
+
+
+rds_utils.get_overlap_between_two_date_ranges = get_overlap_between_two_date_ranges
+
+
+# --- ssm-parameter-tags, kms-key-tags ---------------------------------------------------
+# moto 5.2.5 expects an `AWS::SSM::Parameter`'s `Tags` as a list of Key/Value pairs, while
+# CloudFormation's schema (and so stackwright, applying stack tags) writes a map; the server
+# crashes with a TypeError in `put_parameter`. The launcher turns the map into the list moto
+# wants on the way in.
+#
+# An `AWS::KMS::Key`'s `Tags` are a list of Key/Value pairs in CloudFormation, but moto hands
+# them unchanged to its KMS API code, which wants the API's TagKey/TagValue pairs: the server
+# crashes with `KeyError: 'TagKey'` and every resource after the key in the template is never
+# created. The launcher renames the fields on the way in.
+
 
 def _tags_as_list(cloudformation_json):
     props = cloudformation_json.get("Properties") or {}
@@ -57,15 +131,25 @@ def _tags_as_list(cloudformation_json):
     return cloudformation_json
 
 
-def _with_listed_tags(method, json_position):
+def _tags_as_kms_list(cloudformation_json):
+    props = _tags_as_list(cloudformation_json).get("Properties") or {}
+    tags = props.get("Tags")
+    if isinstance(tags, list):
+        props["Tags"] = [
+            {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t for t in tags
+        ]
+    return cloudformation_json
+
+
+def _with_listed_tags(method, json_position, convert=_tags_as_list):
     original = method.__func__
 
     def patched(cls, *args, **kwargs):
         args = list(args)
         if len(args) > json_position:
-            args[json_position] = _tags_as_list(args[json_position])
+            args[json_position] = convert(args[json_position])
         elif "cloudformation_json" in kwargs:
-            kwargs["cloudformation_json"] = _tags_as_list(kwargs["cloudformation_json"])
+            kwargs["cloudformation_json"] = convert(kwargs["cloudformation_json"])
         return original(cls, *args, **kwargs)
 
     return classmethod(patched)
@@ -74,6 +158,383 @@ def _with_listed_tags(method, json_position):
 _ssm = ssm_models.Parameter
 _ssm.create_from_cloudformation_json = _with_listed_tags(_ssm.create_from_cloudformation_json, 1)
 _ssm.update_from_cloudformation_json = _with_listed_tags(_ssm.update_from_cloudformation_json, 2)
+
+_kms = kms_models.Key
+_kms.create_from_cloudformation_json = _with_listed_tags(
+    _kms.create_from_cloudformation_json, 1, _tags_as_kms_list
+)
+
+# --- elbv2-forward-config ---------------------------------------------------------------
+# A listener's `forward` action may name its target groups in `ForwardConfig` (weighted, as
+# stackwright's blue/green load balancer does) instead of `TargetGroupArn`. moto's API takes
+# both, but its CloudFormation path reads `TargetGroupArn` unconditionally and the server
+# crashes with `KeyError: 'TargetGroupArn'`. The launcher hands such actions to the listener
+# as they are (moto's API code handles `ForwardConfig`) and lets moto convert the rest.
+
+_convert_actions = elbv2_models.ELBv2Backend.convert_and_validate_properties
+
+
+def _weighted_forward(action):
+    return (
+        action.get("Type") == "forward"
+        and "TargetGroupArn" not in action
+        and "ForwardConfig" in action
+    )
+
+
+def convert_and_validate_properties(self, properties):
+    actions = properties["DefaultActions"]
+    if not any(_weighted_forward(a) for a in actions):
+        return _convert_actions(self, properties)
+    others = [a for a in actions if not _weighted_forward(a)]
+    converted = iter(_convert_actions(self, {**properties, "DefaultActions": others}))
+    return [a if _weighted_forward(a) else next(converted) for a in actions]
+
+
+elbv2_models.ELBv2Backend.convert_and_validate_properties = convert_and_validate_properties
+
+# --- elbv2-attributes -------------------------------------------------------------------
+# moto 5.2.5's load balancer model raises NotImplementedError for `Fn::GetAtt` of
+# `CanonicalHostedZoneID`, `LoadBalancerFullName` and `SecurityGroups`, and its target
+# group model answers no `Fn::GetAtt` at all; alias records, alarms and dashboards need
+# them. The launcher answers them from moto's own objects, as AWS derives them: a full name
+# is the ARN after `loadbalancer/` or the resource type's colon, and the hosted zone is the
+# one moto reports through its API.
+
+_LOAD_BALANCER_ATTRIBUTES = {
+    "CanonicalHostedZoneID": lambda lb: lb.canonical_hosted_zone_id,
+    "LoadBalancerFullName": lambda lb: lb.arn.split(":loadbalancer/", 1)[1],
+    "SecurityGroups": lambda lb: list(lb.security_groups or []),
+}
+_TARGET_GROUP_ATTRIBUTES = {
+    "TargetGroupFullName": lambda group: group.arn.split(":", 5)[5],
+    "TargetGroupName": lambda group: group.name,
+    "TargetGroupArn": lambda group: group.arn,
+    "LoadBalancerArns": lambda group: list(group.load_balancer_arns),
+}
+_load_balancer_attribute = elbv2_models.FakeLoadBalancer.get_cfn_attribute
+
+
+def _load_balancer_attribute_or_derived(self, attribute_name):
+    if attribute_name in _LOAD_BALANCER_ATTRIBUTES:
+        try:
+            return _load_balancer_attribute(self, attribute_name)
+        except NotImplementedError:
+            return _LOAD_BALANCER_ATTRIBUTES[attribute_name](self)
+    return _load_balancer_attribute(self, attribute_name)
+
+
+def _target_group_attribute(self, attribute_name):
+    if attribute_name in _TARGET_GROUP_ATTRIBUTES:
+        return _TARGET_GROUP_ATTRIBUTES[attribute_name](self)
+    raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+
+elbv2_models.FakeLoadBalancer.get_cfn_attribute = _load_balancer_attribute_or_derived
+if "get_cfn_attribute" not in vars(elbv2_models.FakeTargetGroup):
+    elbv2_models.FakeTargetGroup.get_cfn_attribute = _target_group_attribute
+
+# --- route53-zone-attributes ------------------------------------------------------------
+# moto 5.2.5's `AWS::Route53::HostedZone` model answers no `Fn::GetAtt`: `Id` and
+# `NameServers` (what a zone is exported and delegated by) crash moto's template code, so
+# every stack importing the zone's id fails with "No export named ...". Real CloudFormation
+# gives both. The launcher adds them from moto's own zone: its id without the `/hostedzone/`
+# prefix, and its delegation set's name servers.
+
+
+def _zone_attribute(self, attribute_name):
+    if attribute_name == "Id":
+        return self.resource_id
+    if attribute_name == "NameServers":
+        return list(self.delegation_set.name_servers) if self.delegation_set else []
+    raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+
+def _zone_has_attribute(cls, attribute_name):
+    return attribute_name in ("Id", "NameServers")
+
+
+_zone = route53_models.FakeZone
+if "get_cfn_attribute" not in vars(_zone):
+    _zone.get_cfn_attribute = _zone_attribute
+    _zone.has_cfn_attr = classmethod(_zone_has_attribute)
+
+# --- acm-certificate --------------------------------------------------------------------
+# moto 5.2.5 emulates ACM's API but has no CloudFormation model for
+# `AWS::CertificateManager::Certificate`: it skips the resource, its `Ref` resolves to
+# nothing, and an HTTPS listener using it crashes the server with
+# `KeyError: 'CertificateArn'`. Real CloudFormation requests the certificate (validating it
+# through the template's hosted zone) and the `Ref` is its ARN. The launcher adds the model:
+# it requests the certificate through moto's own ACM code, which issues it at once, and
+# deletes it with the stack. moto's model list is every direct subclass of
+# `CloudFormationModel`, so defining the class registers it (unless moto has one by then).
+
+
+def _modelled(resource_type):
+    return resource_type in cfn_parsing.get_model_map()
+
+
+def _model_base(resource_type):
+    return object if _modelled(resource_type) else CloudFormationModel
+
+
+class AcmCertificate(_model_base("AWS::CertificateManager::Certificate")):
+    __module__ = "moto.acm.models"  # moto files each model under its module's service name
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CertificateManager::Certificate"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return False
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        props = cloudformation_json["Properties"]
+        arn = acm_models.acm_backends[account_id][region_name].request_certificate(
+            domain_name=props["DomainName"],
+            idempotency_token=None,
+            subject_alt_names=props.get("SubjectAlternativeNames") or [],
+            tags=props.get("Tags") or [],
+        )
+        return cls(arn)
+
+    def delete(self, account_id, region_name):
+        acm_models.acm_backends[account_id][region_name].delete_certificate(self.arn)
+
+
+# --- rds-managed-master-secret ----------------------------------------------------------
+# moto 5.2.5's API creates the Secrets Manager secret of a DB instance with
+# `ManageMasterUserPassword`, but its CloudFormation path drops the property: no secret is
+# made, and `Fn::GetAtt Database.MasterUserSecret.SecretArn` (how an app is handed its
+# database credentials) crashes moto's template code. The launcher makes the secret through
+# moto's own code after creating the instance (its KMS key as the template says), and
+# answers the attribute. moto deletes the secret with the instance.
+
+_db = rds_models.DBInstance
+_create_db = _db.create_from_cloudformation_json.__func__
+_db_attribute = _db.get_cfn_attribute
+_db_has_attribute = _db.has_cfn_attr.__func__
+
+
+def _create_db_with_secret(cls, resource_name, cloudformation_json, *args, **kwargs):
+    database = _create_db(cls, resource_name, cloudformation_json, *args, **kwargs)
+    props = cloudformation_json.get("Properties") or {}
+    managed = props.get("ManageMasterUserPassword") in (True, "true")
+    if managed and not hasattr(database, "master_user_secret"):
+        key = (props.get("MasterUserSecret") or {}).get("KmsKeyId")
+        database.update(manage_master_user_password=True, master_user_secret_kms_key_id=key)
+    return database
+
+
+def _db_attribute_with_secret(self, attribute_name):
+    if attribute_name == "MasterUserSecret.SecretArn" and hasattr(self, "master_user_secret"):
+        return self.master_user_secret.secret.arn
+    return _db_attribute(self, attribute_name)
+
+
+def _db_has_attribute_with_secret(cls, attribute_name):
+    secret_arn = attribute_name == "MasterUserSecret.SecretArn"
+    return secret_arn or _db_has_attribute(cls, attribute_name)
+
+
+if not _db_has_attribute(_db, "MasterUserSecret.SecretArn"):
+    _db.create_from_cloudformation_json = classmethod(_create_db_with_secret)
+    _db.get_cfn_attribute = _db_attribute_with_secret
+    _db.has_cfn_attr = classmethod(_db_has_attribute_with_secret)
+
+# --- secretsmanager-secret, elasticache-replication-group --------------------------------
+# moto 5.2.5 emulates the Secrets Manager and ElastiCache APIs but has no CloudFormation
+# model for `AWS::SecretsManager::Secret` or `AWS::ElastiCache::ReplicationGroup`: it skips
+# them, so their `Ref` and attributes resolve to nothing and every stack importing a secret's
+# ARN or the cache's endpoint fails with "No export named ...". Real CloudFormation creates
+# them. The launcher adds both models, creating and deleting through moto's own API code: a
+# secret's `GenerateSecretString` is generated as Secrets Manager generates passwords; a
+# replication group takes the template's properties under the API's names. (Dynamic
+# references such as `{{resolve:secretsmanager:...}}` stay unresolved, as in all of moto.)
+
+
+class SecretsManagerSecret(_model_base("AWS::SecretsManager::Secret")):
+    __module__ = "moto.secretsmanager.models"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Id"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Id":
+            return self.arn
+        raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        backend = secretsmanager_models.secretsmanager_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        value = props.get("SecretString")
+        generate = props.get("GenerateSecretString")
+        if generate is not None:
+            password = json.loads(
+                backend.get_random_password(
+                    password_length=int(generate.get("PasswordLength", 32)),
+                    exclude_characters=generate.get("ExcludeCharacters", ""),
+                    exclude_numbers=generate.get("ExcludeNumbers", False),
+                    exclude_punctuation=generate.get("ExcludePunctuation", False),
+                    exclude_uppercase=generate.get("ExcludeUppercase", False),
+                    exclude_lowercase=generate.get("ExcludeLowercase", False),
+                    include_space=generate.get("IncludeSpace", False),
+                    require_each_included_type=generate.get("RequireEachIncludedType", True),
+                )
+            )["RandomPassword"]
+            value = password
+            if generate.get("SecretStringTemplate"):
+                template = json.loads(generate["SecretStringTemplate"])
+                value = json.dumps({**template, generate["GenerateStringKey"]: password})
+        created = backend.create_secret(
+            name=resource_name,
+            secret_string=value,
+            secret_binary=None,
+            description=props.get("Description"),
+            tags=props.get("Tags"),
+            kms_key_id=props.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=props.get("ReplicaRegions") or [],
+            force_overwrite=False,
+        )
+        return cls(json.loads(created)["ARN"])
+
+    def delete(self, account_id, region_name):
+        secretsmanager_models.secretsmanager_backends[account_id][region_name].delete_secret(
+            self.arn, recovery_window_in_days=None, force_delete_without_recovery=True
+        )
+
+
+_ENDPOINTS = {
+    "PrimaryEndPoint": ("primary_endpoint_address", "port"),
+    "ReaderEndPoint": ("reader_endpoint_address", "port"),
+}
+
+
+class ElastiCacheReplicationGroup(_model_base("AWS::ElastiCache::ReplicationGroup")):
+    __module__ = "moto.elasticache.models"
+
+    def __init__(self, group):
+        self.group = group
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "ReplicationGroupId"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::ElastiCache::ReplicationGroup"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        endpoint, _, field = attr.partition(".")
+        return endpoint in _ENDPOINTS and field in ("Address", "Port")
+
+    def get_cfn_attribute(self, attribute_name):
+        endpoint, _, field = attribute_name.partition(".")
+        if self.has_cfn_attr(attribute_name) and self.group.node_groups:
+            address, port = _ENDPOINTS[endpoint]
+            value = self.group.node_groups[0].get(address if field == "Address" else port)
+            if value is not None:
+                return str(value)
+        raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self):
+        return self.group.replication_group_id
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        backend = elasticache_models.elasticache_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        props = {key.lower(): value for key, value in props.items()}
+        # The API's parameters are the template's properties in snake case.
+        names = inspect.signature(backend.create_replication_group).parameters
+        arguments = {name: props.get(name.replace("_", "")) for name in names}
+        # CloudFormation makes up an id when the template names none: lower case, <= 40.
+        group_id = props.get("replicationgroupid") or resource_name
+        arguments["replication_group_id"] = group_id.lower()[:40]
+        return cls(backend.create_replication_group(**arguments))
+
+    def delete(self, account_id, region_name):
+        backend = elasticache_models.elasticache_backends[account_id][region_name]
+        group_id = self.group.replication_group_id
+        backend.delete_replication_group(group_id, retain_primary_cluster=False)
+        backend.replication_groups.pop(group_id, None)  # moto keeps it "deleting" for ever
+
+
+# `_modelled` filled moto's cached model list before the classes above existed.
+cfn_parsing.get_model_list.cache_clear()
+cfn_parsing.get_model_map.cache_clear()
+cfn_parsing.get_name_type_map.cache_clear()
+
+# --- change-set-exports, execute-once ---------------------------------------------------
+# moto 5.2.5 executes a change set without the region's exports (so `Fn::ImportValue` in
+# a stack created through a change set fails: "No export named ...") and records no outputs
+# or exports afterwards. Real CloudFormation does both, and every stackwright deploy goes
+# through a change set, so an app with cross-stack references (the reference example) could
+# not be deployed to moto at all. The launcher hands the stack the exports before executing
+# and records its outputs and exports after, as moto's own `create_stack` does. The deploy
+# code does not rely on it: reading outputs is tested over recorded responses too.
+#
+# `execute-once`: when creating a resource fails, moto answers `ExecuteChangeSet` with HTTP
+# 500 and leaves the change set executable. The SDK retries a 500, and the second execution
+# finds nothing left to add (moto already took the new template as the stack's) and marks
+# the stack `CREATE_COMPLETE`, with every resource after the failing one never created: a
+# failed deploy that reads as a success. Real CloudFormation executes a change set once.
+# The launcher marks a change set whose execution raised `EXECUTE_FAILED` and answers any
+# further `ExecuteChangeSet` of it (or of an executed one) with CloudFormation's
+# `InvalidChangeSetStatus`, naming the first execution's error.
+
+
+class InvalidChangeSetStatus(cfn_exceptions.CloudFormationError):
+    code = "InvalidChangeSetStatus"
+
 
 _execute_change_set = cfn_models.CloudFormationBackend.execute_change_set
 
@@ -89,6 +550,22 @@ def _find_change_set(backend, change_set_name, stack_name):
 
 def execute_change_set(self, change_set_name, stack_name=None):
     cs = _find_change_set(self, change_set_name, stack_name)
+    if cs is not None and cs.execution_status not in (None, "AVAILABLE"):
+        reason = f": {cs.status_reason}" if cs.execution_status == "EXECUTE_FAILED" else ""
+        raise InvalidChangeSetStatus(
+            f"ChangeSet [{cs.change_set_id}] cannot be executed in its current execution"
+            f" status of [{cs.execution_status}]{reason}"
+        )
+    try:
+        _execute_with_exports(self, cs, change_set_name, stack_name)
+    except Exception as e:
+        if cs is not None:
+            cs.execution_status = "EXECUTE_FAILED"
+            cs.status_reason = f"moto failed executing it: {e!r}"
+        raise
+
+
+def _execute_with_exports(self, cs, change_set_name, stack_name):
     stack = self.stacks.get(cs.stack_id) if cs is not None else None
     if stack is None:
         return _execute_change_set(self, change_set_name, stack_name)
@@ -106,24 +583,350 @@ def execute_change_set(self, change_set_name, stack_name=None):
 
 
 def _drop_unresolvable_outputs(output_map):
-    # Some attributes moto's models cannot give (Fn::GetAtt of a Route 53 zone, say); an
-    # output using one would crash every later DescribeStacks. Such outputs are left out.
+    # Some attributes moto's models cannot give, and a `Ref` to a type moto does not model
+    # is nothing; an output using one would crash every later DescribeStacks (or export
+    # nothing). Such outputs are left out.
     kept = {}
     for key, value in (output_map._output_json_map or {}).items():
         try:
-            clean_json(value.get("Value"), output_map._resource_map)
+            resolved = [clean_json(value.get("Value"), output_map._resource_map)]
             if value.get("Export"):
-                clean_json(value["Export"].get("Name"), output_map._resource_map)
-            kept[key] = value
+                resolved.append(clean_json(value["Export"].get("Name"), output_map._resource_map))
         except Exception:  # noqa: BLE001  (whatever moto raises, the output is unknowable)
-            pass
+            continue
+        if None not in resolved:
+            kept[key] = value
     output_map._output_json_map = kept
 
 
 cfn_models.CloudFormationBackend.execute_change_set = execute_change_set
 
-from moto.server import main  # noqa: E402  (after the patches, on purpose)
+# --- change-set-parameters --------------------------------------------------------------
+# moto 5.2.5 answers `CreateChangeSet` for an unchanged stack that has parameters with the
+# error "No updates are to be performed." (`UpdateStack`'s answer) instead of a change set
+# that failed for want of changes, and it takes `UsePreviousValue` as the parameter's
+# *resolved* value: an `AWS::SSM::Parameter::Value<...>` parameter (an AMI read from SSM at
+# every deploy, as stackwright's fleets do) would become the AMI id itself. Real
+# CloudFormation keeps the value given (the SSM name) and reports "didn't contain changes"
+# through the change set. The launcher gives moto the previous values as given (the
+# template's defaults for those never given), compares those to find "no changes", and
+# leaves the verdict to the change set.
 
+
+def _previous_inputs(stack):
+    declared = (stack.template_dict or {}).get("Parameters") or {}
+    values = {name: spec["Default"] for name, spec in declared.items() if "Default" in spec}
+    values.update(stack.resource_map.input_parameters or {})
+    return {name: values[name] for name in declared if name in values}
+
+
+def has_parameters(self, other_parameters):
+    # Only asked once the template is known to be the same, so its parameters are the new.
+    declared = (self.template_dict or {}).get("Parameters") or {}
+    after = {name: spec["Default"] for name, spec in declared.items() if "Default" in spec}
+    after.update(other_parameters or {})
+    after = {name: str(after[name]) for name in declared if name in after}
+    return {name: str(value) for name, value in _previous_inputs(self).items()} == after
+
+
+_create_change_set_response = cfn_responses.CloudFormationResponse.create_change_set
+
+
+def create_change_set(self):
+    # This request's response object only: the no-change verdict is the change set's.
+    self._validate_different_update = lambda *args, **kwargs: None
+    return _create_change_set_response(self)
+
+
+cfn_models.Stack.stack_parameters = property(_previous_inputs)
+cfn_models.Stack.has_parameters = has_parameters
+cfn_responses.CloudFormationResponse.create_change_set = create_change_set
+
+# --- ec2-delete-handlers ----------------------------------------------------------------
+# moto deletes a stack's resource through the model's `delete(account_id, region)`, else its
+# `delete_from_cloudformation_json`; moto 5.2.5's models of these EC2 types have neither, and
+# moto then skips the resource without a word. So a stack's VPC outlives its route tables,
+# NAT gateways, EIPs and internet gateway attachment, and deleting the VPC fails with "The vpc
+# ... has dependencies" (or, where moto does not check, leaves them dangling). Real
+# CloudFormation deletes them all; no template can make moto do it. The launcher gives each
+# model the `delete` real CloudFormation performs, through moto's own EC2 API code. A model
+# that gains its own `delete` in a later moto keeps it.
+
+
+def _delete_handler(model, delete, backends=ec2_backends):
+    # moto takes a TypeError or AttributeError from `delete` to mean "no such method" and
+    # falls back to `delete_from_cloudformation_json`, which does nothing for these types:
+    # a bug in a handler would pass for a deletion. Those errors are re-raised as others.
+    def handler(self, account_id, region_name):
+        try:
+            delete(self, backends[account_id][region_name])
+        except (TypeError, AttributeError) as e:
+            raise RuntimeError(f"deleting {model.__name__}: {e!r}") from e
+
+    if not hasattr(model, "delete"):
+        model.delete = handler
+
+
+def _delete_route(route, ec2):
+    prefix_list = route.destination_prefix_list
+    ec2.delete_route(
+        route.route_table.id,
+        route.destination_cidr_block,
+        route.destination_ipv6_cidr_block,
+        prefix_list.id if prefix_list else None,
+    )
+
+
+def _delete_subnet_association(association, ec2):
+    # moto's CloudFormation model only records the association (in `subnet_associations`);
+    # should the route table hold it as well, it is dropped there too.
+    ec2.subnet_associations.pop(f"{association.route_table_id}:{association.subnet_id}", None)
+    table = ec2.route_tables.get(association.route_table_id)
+    for association_id, target in list(table._associations.items() if table else []):
+        if target == association.subnet_id:
+            ec2.disassociate_route_table(association_id)
+
+
+def _delete_nat_gateway(nat, ec2):
+    # As AWS does: the gateway's network interface goes, and its EIP is disassociated.
+    ec2.delete_nat_gateway(nat.id)
+    for address in list(ec2.addresses):
+        if address.eni is nat._eni:
+            ec2.disassociate_address(address=address.public_ip)
+    ec2.delete_network_interface(nat._eni.id)
+
+
+def _release_address(eip, ec2):
+    if eip.allocation_id:
+        ec2.release_address(allocation_id=eip.allocation_id)
+    else:
+        ec2.release_address(address=eip.public_ip)
+
+
+def _detach_gateway(attachment, ec2):
+    if attachment.gateway_id:
+        ec2.detach_internet_gateway(attachment.gateway_id, attachment.vpc_id)
+        return
+    # A VPN gateway's attachment does not know its gateway; the gateway knows it.
+    for gateway in ec2.vpn_gateways.values():
+        if gateway.attachments.get(attachment.vpc_id) is attachment:
+            ec2.detach_vpn_gateway(gateway.id, attachment.vpc_id)
+            return
+    raise RuntimeError(f"no gateway is attached to {attachment.vpc_id} by this attachment")
+
+
+def _revoke_ingress(rule, ec2):
+    props = rule.properties
+    source = {}
+    if props.get("SourceSecurityGroupId"):
+        source["GroupId"] = props["SourceSecurityGroupId"]
+    if props.get("SourceSecurityGroupName"):
+        source["GroupName"] = props["SourceSecurityGroupName"]
+    cidr = props.get("CidrIp")
+    ec2.revoke_security_group_ingress(
+        group_name_or_id=rule.security_group.id,
+        ip_protocol=props.get("IpProtocol"),
+        from_port=props.get("FromPort"),
+        to_port=props.get("ToPort"),
+        ip_ranges=[{"CidrIp": cidr, "Description": props.get("Description")}] if cidr else [],
+        source_groups=[source] if source else [],
+    )
+
+
+_delete_handler(Route, _delete_route)
+_delete_handler(RouteTable, lambda table, ec2: ec2.delete_route_table(table.id))
+_delete_handler(SubnetRouteTableAssociation, _delete_subnet_association)
+_delete_handler(NatGateway, _delete_nat_gateway)
+_delete_handler(ElasticAddress, _release_address)
+_delete_handler(VPCGatewayAttachment, _detach_gateway)
+_delete_handler(InternetGateway, lambda igw, ec2: ec2.delete_internet_gateway(igw.id))
+_delete_handler(VPCEndPoint, lambda endpoint, ec2: ec2.delete_vpc_endpoints([endpoint.id]))
+_delete_handler(FlowLogs, lambda flow_log, ec2: ec2.delete_flow_logs([flow_log.id]))
+_delete_handler(SecurityGroupIngress, _revoke_ingress)
+
+# --- elbv2-delete-handlers --------------------------------------------------------------
+# The same for moto 5.2.5's ELBv2 listener and target group models: a deleted stack leaves
+# them behind (a target group keeps pointing at the deleted load balancer).
+
+
+_delete_handler(
+    elbv2_models.FakeListener,
+    lambda listener, elbv2: elbv2.delete_listener(listener.arn),
+    elbv2_models.elbv2_backends,
+)
+_delete_handler(
+    elbv2_models.FakeTargetGroup,
+    lambda group, elbv2: elbv2.delete_target_group(group.arn),
+    elbv2_models.elbv2_backends,
+)
+
+# --- delete-in-dependency-order ---------------------------------------------------------
+# moto 5.2.5 deletes a stack's resources in the iteration order of a set (so in an order
+# that changes from run to run), retrying failures while the count goes down. Many of its
+# EC2 deletes do not check what still depends on them (a subnet goes while a NAT gateway's
+# interface is in it, a VPC while an internet gateway is attached), so that order decides
+# what is left dangling. Real CloudFormation deletes in reverse dependency order (`Ref`,
+# `Fn::GetAtt`, `Fn::Sub` and `DependsOn`), and when a resource fails it keeps whatever that
+# resource depends on and fails the stack. The launcher does the same; the error names
+# every resource that failed, with moto's reason.
+#
+# moto also creates a stack's resources lazily, whenever its template code looks one up
+# that it has not created (or has deleted): rendering a deleted stack's outputs for
+# `DescribeStacks` created its VPC, subnets and security groups again. Once deletion has
+# begun the launcher answers such a lookup with nothing instead.
+
+_PSEUDO = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+def _references(value, names):
+    found = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                target = inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+                found.add(target)
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                if isinstance(text, str):
+                    found.update(m.split(".")[0] for m in _PSEUDO.findall(text))
+            found |= _references(inner, names)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _references(inner, names)
+    return found & names
+
+
+def _dependencies(resources):
+    names = set(resources)
+    graph = {}
+    for name, definition in resources.items():
+        depends_on = definition.get("DependsOn") or []
+        if isinstance(depends_on, str):
+            depends_on = [depends_on]
+        graph[name] = (_references(definition, names) | set(depends_on)) & (names - {name})
+    return graph
+
+
+def _creation_order(graph):
+    order, seen = [], set()
+
+    def visit(name):
+        if name in seen:
+            return
+        seen.add(name)
+        for dependency in sorted(graph[name]):
+            visit(dependency)
+        order.append(name)
+
+    for name in graph:
+        visit(name)
+    return order
+
+
+class StackDeletionFailed(Exception):
+    def __init__(self, failures):
+        self.failures = failures  # [(logical id, type, reason)]
+        names = ", ".join(name for name, _, _ in failures)
+        super().__init__(f"The following resource(s) failed to delete: [{names}].")
+
+
+def delete(self):
+    self.deleting = True
+    resources = self._resource_json_map
+    graph = _dependencies(resources)
+    kept = set()  # what a resource that failed to delete depends on
+    failures = []
+    for name in reversed(_creation_order(graph)):
+        definition = resources[name]
+        resource = self._parsed_resources.get(name)
+        if definition.get("DeletionPolicy") == "Retain":
+            continue
+        if resource is None or isinstance(resource, str):
+            continue  # never created (moto skips types it does not model)
+        if name in kept:
+            continue  # still in use by a resource that failed to delete
+        try:
+            self._delete_resource(resource, definition)
+        except Exception as e:  # noqa: BLE001  (moto's reason, whatever it is, is reported)
+            failures.append((name, definition["Type"], f"{type(e).__name__}: {e}"))
+            pending = list(graph[name])
+            while pending:
+                dependency = pending.pop()
+                if dependency not in kept:
+                    kept.add(dependency)
+                    pending.extend(graph[dependency])
+        else:
+            self._parsed_resources.pop(name)
+    if failures:
+        raise StackDeletionFailed(failures)
+
+
+_lookup = cfn_parsing.ResourceMap.__getitem__
+
+
+def lookup(self, key):
+    deleted = key not in self._parsed_resources and key in self._resource_json_map
+    if deleted and getattr(self, "deleting", False):
+        return None
+    return _lookup(self, key)
+
+
+cfn_parsing.ResourceMap.delete = delete
+cfn_parsing.ResourceMap.__getitem__ = lookup
+
+# --- delete-failed-stack ----------------------------------------------------------------
+# When deleting a resource fails, moto 5.2.5 has already taken the stack out of its list:
+# `DeleteStack` answers HTTP 500 and the stack is gone from `DescribeStacks`, its remaining
+# resources orphaned, as if the delete had half worked. Real CloudFormation keeps the stack
+# as `DELETE_FAILED`, with each failed resource's reason in its events, and deleting it again
+# retries. The launcher puts the stack back that way, so a failed destroy is reported as one.
+# Its outputs are read before deleting (they name resources that may be gone after), and a
+# deleted stack has none, as in CloudFormation.
+
+_delete_stack = cfn_models.CloudFormationBackend.delete_stack
+
+
+def delete_stack(self, name_or_stack_id):
+    stack = self.stacks.get(name_or_stack_id) or next(
+        (s for s in self.stacks.values() if s.name == name_or_stack_id), None
+    )
+    if stack is not None:
+        try:
+            stack.outputs  # noqa: B018  (moto caches each output as it renders it)
+        except Exception:  # noqa: BLE001  (an output moto cannot render stays unrendered)
+            pass
+    try:
+        _delete_stack(self, name_or_stack_id)
+        if stack is not None and stack.stack_id in self.deleted_stacks:
+            no_outputs = {"Outputs": {}}
+            stack.output_map = cfn_parsing.OutputMap(stack.resource_map, no_outputs, stack.stack_id)
+    except StackDeletionFailed as e:
+        if stack is None:
+            raise
+        self.deleted_stacks.pop(stack.stack_id, None)
+        self.stacks[stack.stack_id] = stack
+        for name, resource_type, reason in e.failures:
+            stack.events.append(
+                cfn_models.Event(
+                    stack_id=stack.stack_id,
+                    stack_name=stack.name,
+                    logical_resource_id=name,
+                    physical_resource_id=name,
+                    resource_type=resource_type,
+                    resource_status="DELETE_FAILED",
+                    resource_status_reason=reason,
+                    resource_properties=None,
+                )
+            )
+        stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(e))
+        stack.status = "DELETE_FAILED"
+
+
+cfn_models.CloudFormationBackend.delete_stack = delete_stack
+
+from moto.server import main  # noqa: E402  (after the patches, on purpose)
 
 
 def _exit_when_stdin_closes():

@@ -129,7 +129,8 @@ fn answers(port: u16) -> bool {
 }
 
 /// AWS configuration for moto: test credentials, us-east-1, no retries (moto answers a
-/// failed execution with a 500 that retrying only repeats).
+/// failed execution with a 500, and executing again only gets the launcher's
+/// `InvalidChangeSetStatus`).
 pub async fn aws(moto: &Moto) -> Aws {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -174,11 +175,11 @@ pub fn small_stack(app: &App, name: &str, value: &str) -> Result<Stack, CoreErro
 }
 
 /// Runs the CLI against moto; returns the exit code, stdout and stderr.
-pub fn cli(
+pub fn cli<E: std::fmt::Display>(
     moto: &Moto,
     dir: &Path,
     args: &[&str],
-    build: impl FnOnce(&App) -> Result<(), CoreError>,
+    build: impl FnOnce(&App) -> Result<(), E>,
 ) -> (u8, String, String) {
     let aws = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,0 +1,219 @@
+//! The README's promise, end to end: the reference example (`examples/production.rs`)
+//! deployed to moto with `deploy --all --yes` creates every stack, the same command again
+//! says "no changes" for each, and `destroy --all --yes` removes them, dependents first.
+//!
+//! The CLI runs as `cargo run --example production` runs it, with an AWS configuration for
+//! moto (`run_with_aws`). What moto 5.2.5 gets wrong for the example is patched in the
+//! emulator by `.ci/moto_server.py`, never in the templates; `docs/DEPLOY.md` lists it.
+//! moto does not implement termination protection, so the production stacks' protection is
+//! a warning at deploy and no obstacle to destroy here.
+#![cfg(feature = "aws")]
+
+mod deploy_support;
+
+#[path = "../examples/production.rs"]
+mod production;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use deploy_support::{Moto, aws, cli, moto};
+use stackwright::core::App;
+use stackwright::synth::synthesize;
+
+/// The example's stacks in deployment order, each with the stacks it depends on.
+fn example_stacks() -> Vec<(String, Vec<String>)> {
+    let app = App::new();
+    production::app(&app).expect("the example builds");
+    synthesize(&app)
+        .expect("the example synthesizes")
+        .stacks
+        .into_iter()
+        .map(|stack| (stack.name, stack.dependencies))
+        .collect()
+}
+
+fn position(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .unwrap_or_else(|| panic!("'{needle}' not in:\n{text}"))
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Every live stack's status (`DescribeStacks`), and every stack's latest status as
+/// `ListStacks` reports it, deleted ones included.
+fn stack_statuses(m: &Moto) -> (HashMap<String, String>, HashMap<String, String>) {
+    block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
+        let live = cfn.describe_stacks().send().await.unwrap();
+        let live = live
+            .stacks()
+            .iter()
+            .map(|s| {
+                let status = s.stack_status().map(|s| s.as_str()).unwrap_or_default();
+                (
+                    s.stack_name().unwrap_or_default().to_string(),
+                    status.to_string(),
+                )
+            })
+            .collect();
+        let mut latest = HashMap::new();
+        let listed = cfn.list_stacks().send().await.unwrap();
+        // Newest first: the first summary of a name is its latest.
+        let mut summaries = listed.stack_summaries().to_vec();
+        summaries.sort_by_key(|s| std::cmp::Reverse(s.creation_time().map(|t| t.as_nanos())));
+        for summary in summaries {
+            let status = summary
+                .stack_status()
+                .map(|s| s.as_str())
+                .unwrap_or_default();
+            latest
+                .entry(summary.stack_name().unwrap_or_default().to_string())
+                .or_insert_with(|| status.to_string());
+        }
+        (live, latest)
+    })
+}
+
+/// The ids an EC2 `Describe*` call of moto's lists between `<tag>` and `</tag>`. The
+/// Authorization header only tells moto's server which service is asked; moto does not
+/// check signatures.
+fn ec2_ids(m: &Moto, query: &str, tag: &str) -> BTreeSet<String> {
+    let address = m.endpoint.trim_start_matches("http://");
+    let body = format!("{query}&Version=2016-11-15");
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{query}: {response}");
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    response
+        .split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split_once(&close).map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+/// What a base stack's network consists of, as moto's EC2 API lists it: VPCs, subnets,
+/// route tables, internet gateways, NAT gateways still available, and elastic IPs.
+fn network(m: &Moto) -> Vec<BTreeSet<String>> {
+    vec![
+        ec2_ids(m, "Action=DescribeVpcs", "vpcId"),
+        ec2_ids(m, "Action=DescribeSubnets", "subnetId"),
+        ec2_ids(m, "Action=DescribeRouteTables", "routeTableId"),
+        ec2_ids(m, "Action=DescribeInternetGateways", "internetGatewayId"),
+        ec2_ids(
+            m,
+            "Action=DescribeNatGateways&Filter.1.Name=state&Filter.1.Value.1=available",
+            "natGatewayId",
+        ),
+        ec2_ids(m, "Action=DescribeAddresses", "allocationId"),
+    ]
+}
+
+#[test]
+fn the_example_deploys_then_has_no_changes_then_is_destroyed() {
+    let Some(m) = moto("the_example_deploys_then_has_no_changes_then_is_destroyed") else {
+        return;
+    };
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let stacks = example_stacks();
+    assert!(
+        stacks.iter().any(|(name, _)| name.ends_with("-Base")),
+        "the example has base stacks (network, database, cache): {stacks:?}"
+    );
+    let network_before = network(m);
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--all", "--yes"],
+        production::app,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (name, dependencies) in &stacks {
+        let created = format!("{name}: created (CREATE_COMPLETE)");
+        for dependency in dependencies {
+            assert!(
+                position(&out, &format!("{dependency}: created")) < position(&out, &created),
+                "{dependency} before {name}:\n{out}"
+            );
+        }
+    }
+    let (live, _) = stack_statuses(m);
+    for (name, _) in &stacks {
+        assert_eq!(
+            live.get(name).map(String::as_str),
+            Some("CREATE_COMPLETE"),
+            "{name}: {live:?}"
+        );
+    }
+    assert_ne!(network(m), network_before, "the base stacks made a network");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--all", "--yes"],
+        production::app,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (name, _) in &stacks {
+        assert!(
+            out.contains(&format!("{name}: no changes (the change set was deleted)")),
+            "{name}:\n{out}"
+        );
+    }
+    assert!(!out.contains("executing change set"), "{out}");
+
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["destroy", "--all", "--yes"],
+        production::app,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (name, dependencies) in &stacks {
+        let deleted = format!("{name}: deleted");
+        for dependency in dependencies {
+            assert!(
+                position(&out, &deleted) < position(&out, &format!("{dependency}: deleted")),
+                "{name} before {dependency}:\n{out}"
+            );
+        }
+    }
+    let (live, latest) = stack_statuses(m);
+    for (name, _) in &stacks {
+        assert!(!live.contains_key(name), "{name} is still there: {live:?}");
+        assert_eq!(
+            latest.get(name).map(String::as_str),
+            Some("DELETE_COMPLETE"),
+            "{name}: {latest:?}"
+        );
+    }
+    assert_eq!(
+        network(m),
+        network_before,
+        "destroy removed the network (VPCs, subnets, route tables, internet gateways, NAT gateways, EIPs)"
+    );
+    eprintln!(
+        "deploy, deploy again and destroy of {} stacks took {:.1?}",
+        stacks.len(),
+        started.elapsed()
+    );
+}
