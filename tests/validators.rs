@@ -1,10 +1,12 @@
-//! cfn-lint (informational rules included) and checkov find nothing in what the example
-//! writes.
+//! cfn-lint (informational rules included) and checkov find nothing in what the examples
+//! write.
 //!
 //! Needs both tools: `.ci/run` installs the pinned versions into `.venv/`; elsewhere set
 //! `CFN_LINT` / `CHECKOV` or put them on PATH. Without a tool its test says loudly that it
 //! skipped, and under `CI` it fails instead of skipping.
 
+#[path = "../examples/fargate_aurora.rs"]
+mod fargate_aurora;
 #[path = "../examples/production.rs"]
 mod production;
 
@@ -42,11 +44,12 @@ fn require(name: &str, env_var: &str) -> Option<PathBuf> {
     found
 }
 
-/// Synthesizes the example into a fresh directory; returns it and the template paths.
+/// Synthesizes both examples into a fresh directory; returns it and the template paths.
 fn synthesized() -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     let app = App::new();
     production::app(&app).unwrap();
+    fargate_aurora::app(&app).unwrap();
     let written = app.synth_to(dir.path()).unwrap();
     let templates = written
         .assembly
@@ -67,7 +70,7 @@ fn report(out: &std::process::Output) -> String {
 }
 
 #[test]
-fn the_example_passes_cfn_lint_with_informational_rules() {
+fn the_examples_pass_cfn_lint_with_informational_rules() {
     let Some(linter) = require("cfn-lint", "CFN_LINT") else {
         return;
     };
@@ -85,7 +88,7 @@ fn the_example_passes_cfn_lint_with_informational_rules() {
 }
 
 #[test]
-fn the_example_passes_checkov() {
+fn the_examples_pass_checkov() {
     let Some(checkov) = require("checkov", "CHECKOV") else {
         return;
     };

@@ -65,6 +65,7 @@ pub const TYPES: &[&str] = &[
     "AWS::SecretsManager::RotationSchedule",
     "AWS::SSM::Parameter",
     "AWS::SSM::Association",
+    "AWS::GuardDuty::Detector",
     // Monitoring and notifications
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::CompositeAlarm",

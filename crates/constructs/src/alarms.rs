@@ -24,6 +24,9 @@ use crate::metric::{Metric, Statistic};
 pub struct Thresholds {
     /// Load balancer 5xx answers as a percent of requests (metric math). Default 5.
     pub http_5xx_rate_percent: f64,
+    /// Alarm on the count of 5xx answers per minute instead of the rate: more than this
+    /// many in each of 2 consecutive minutes. Default none (the rate alarm).
+    pub http_5xx_count_per_minute: Option<f64>,
     /// Load balancer target response time p99, seconds. Default 2.
     pub latency_p99_seconds: f64,
     /// Database CPU percent, over 3 periods of 5 minutes. Default 80.
@@ -49,6 +52,7 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             http_5xx_rate_percent: 5.0,
+            http_5xx_count_per_minute: None,
             latency_p99_seconds: 2.0,
             database_cpu_percent: 80.0,
             database_free_storage_percent: 10.0,
@@ -453,8 +457,27 @@ impl Watchable for BlueGreenAlb {
 
     fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
         let minute = |m: Metric| m.with_period(60);
-        vec![
-            AlarmSpec {
+        let errors = match t.http_5xx_count_per_minute {
+            Some(count) => AlarmSpec {
+                id: "Http5xxCount".into(),
+                description: format!(
+                    "more than {count} requests a minute answered 5xx, 2 minutes running; consider rolling back"
+                ),
+                metric: AlarmMetric::Math {
+                    expression: "m1 + m2".into(),
+                    label: "5xx answers".into(),
+                    metrics: vec![
+                        minute(self.metric_elb_5xx()),
+                        minute(self.metric_target_5xx()),
+                    ],
+                },
+                above: true,
+                threshold: count,
+                evaluation_periods: 2,
+                datapoints_to_alarm: 2,
+                missing: MissingData::NotBreaching,
+            },
+            None => AlarmSpec {
                 id: "Http5xxRate".into(),
                 description: format!(
                     "more than {}% of requests answered 5xx for 3 of 5 minutes; consider rolling back",
@@ -475,6 +498,9 @@ impl Watchable for BlueGreenAlb {
                 datapoints_to_alarm: 3,
                 missing: MissingData::NotBreaching,
             },
+        };
+        vec![
+            errors,
             AlarmSpec {
                 id: "LatencyP99".into(),
                 description: format!(

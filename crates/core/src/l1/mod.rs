@@ -22,6 +22,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elasticache;
 pub mod elasticloadbalancingv2;
+pub mod guardduty;
 pub mod iam;
 pub mod kms;
 pub mod logs;
@@ -35,7 +36,7 @@ pub mod ssm;
 pub mod wafv2;
 
 /// The facts of every generated resource type, sorted by type name.
-static ALL_FACTS: [&ResourceFacts; 71] = [
+static ALL_FACTS: [&ResourceFacts; 72] = [
     &applicationautoscaling::scalable_target::FACTS,
     &applicationautoscaling::scaling_policy::FACTS,
     &autoscaling::auto_scaling_group::FACTS,
@@ -79,6 +80,7 @@ static ALL_FACTS: [&ResourceFacts; 71] = [
     &elasticloadbalancingv2::listener_rule::FACTS,
     &elasticloadbalancingv2::load_balancer::FACTS,
     &elasticloadbalancingv2::target_group::FACTS,
+    &guardduty::detector::FACTS,
     &iam::instance_profile::FACTS,
     &iam::managed_policy::FACTS,
     &iam::oidc_provider::FACTS,
