@@ -5,7 +5,7 @@ use stackwright_core::l1::{elasticache, logs};
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
 use crate::error::{ConstructError, Problems};
-use crate::key::{Key, KeyProps};
+use crate::key::Key;
 use crate::metric::{Metric, Statistic};
 use crate::secret::{Generate, Secret, SecretProps};
 use crate::security_group::{Connectable, Connections, Port, SecurityGroup, SecurityGroupProps};
@@ -174,21 +174,12 @@ impl RedisCache {
     ) -> Result<RedisCache, ConstructError> {
         let node = Construct::new(scope, id)?;
         validate(&node.path(), &props, vpc)?;
-        let key = match &props.key {
-            Some(k) => k.clone(),
-            None => {
-                let kp = if props.removal_policy == RemovalPolicy::Delete {
-                    KeyProps::staging()
-                } else {
-                    KeyProps::production()
-                };
-                Key::new(
-                    &node,
-                    "Key",
-                    kp.with_description("Cache data at rest, AUTH token and slow log"),
-                )?
-            }
-        };
+        let key = Key::given_or_own(
+            props.key.as_ref(),
+            &node,
+            props.removal_policy,
+            "Cache data at rest, AUTH token and slow log",
+        )?;
         let auth_token = Secret::new(
             &node,
             "AuthToken",

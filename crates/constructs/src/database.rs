@@ -6,7 +6,7 @@ use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value};
 
 use crate::error::{ConstructError, Problems};
 use crate::iam::{Role, RoleProps, aws_managed_policy};
-use crate::key::{Key, KeyProps};
+use crate::key::Key;
 use crate::metric::{Metric, Statistic};
 use crate::opt_out::{self, OptOut};
 use crate::secret::Secret;
@@ -368,21 +368,12 @@ impl PostgresDb {
     ) -> Result<PostgresDb, ConstructError> {
         let node = Construct::new(scope, id)?;
         validate(&node.path(), &props, vpc)?;
-        let key = match &props.key {
-            Some(k) => k.clone(),
-            None => {
-                let kp = if props.removal_policy == RemovalPolicy::Delete {
-                    KeyProps::staging()
-                } else {
-                    KeyProps::production()
-                };
-                Key::new(
-                    &node,
-                    "Key",
-                    kp.with_description("Database storage, master secret and Performance Insights"),
-                )?
-            }
-        };
+        let key = Key::given_or_own(
+            props.key.as_ref(),
+            &node,
+            props.removal_policy,
+            "Database storage, master secret and Performance Insights",
+        )?;
         let subnet_group = Resource::new(
             &node,
             "SubnetGroup",

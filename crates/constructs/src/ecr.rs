@@ -5,7 +5,7 @@ use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_for
 
 use crate::error::{ConstructError, Problems};
 use crate::iam::{Grantable, PolicyStatement};
-use crate::key::{Key, KeyProps};
+use crate::key::Key;
 
 /// What pulling an image needs on the repository itself.
 const PULL_ACTIONS: &[&str] = &[
@@ -156,22 +156,12 @@ impl ImageRepository {
     ) -> Result<ImageRepository, ConstructError> {
         let node = Construct::new(scope, id)?;
         validate(&node.path(), &props)?;
-        let key = match &props.key {
-            Some(k) => k.clone(),
-            None => {
-                // Images outlive the key otherwise: keep the key as long as the repository.
-                let kp = if props.removal_policy == RemovalPolicy::Delete {
-                    KeyProps::staging()
-                } else {
-                    KeyProps::production()
-                };
-                Key::new(
-                    &node,
-                    "Key",
-                    kp.with_description("Container images at rest"),
-                )?
-            }
-        };
+        let key = Key::given_or_own(
+            props.key.as_ref(),
+            &node,
+            props.removal_policy,
+            "Container images at rest",
+        )?;
         let resource = Resource::new(
             &node,
             "Resource",

@@ -142,6 +142,26 @@ impl Key {
         })
     }
 
+    /// `given` when there is one; otherwise a new key called `Key` under `scope`, living as
+    /// long as the data it protects: deleted (after the short window) with resources that
+    /// are deleted, retained with resources that are retained or snapshotted.
+    pub fn given_or_own(
+        given: Option<&Key>,
+        scope: &impl Scope,
+        removal: RemovalPolicy,
+        description: &str,
+    ) -> Result<Key, ConstructError> {
+        if let Some(k) = given {
+            return Ok(k.clone());
+        }
+        let props = if removal == RemovalPolicy::Delete {
+            KeyProps::staging()
+        } else {
+            KeyProps::production()
+        };
+        Key::new(scope, "Key", props.with_description(description))
+    }
+
     /// The key ARN.
     pub fn arn(&self) -> Value<String> {
         self.resource.attr_arn()

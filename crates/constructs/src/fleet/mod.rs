@@ -26,7 +26,7 @@ use crate::alb::{BlueGreenAlb, Colour, TargetType};
 use crate::ecr::{ImageRepository, ImageRepositoryProps};
 use crate::error::{ConstructError, Problems};
 use crate::iam::{Grantable, PolicyStatement, Role};
-use crate::key::{Key, KeyProps};
+use crate::key::Key;
 use crate::metric::Metric;
 use crate::secret::Secret;
 use crate::security_group::{
@@ -962,17 +962,12 @@ fn common(
     vpc: &Vpc,
     alb: &BlueGreenAlb,
 ) -> Result<Common, ConstructError> {
-    let key = match &props.key {
-        Some(k) => k.clone(),
-        None => {
-            let kp = if props.removal_policy == RemovalPolicy::Delete {
-                KeyProps::staging()
-            } else {
-                KeyProps::production()
-            };
-            Key::new(node, "Key", kp.with_description("Application logs"))?
-        }
-    };
+    let key = Key::given_or_own(
+        props.key.as_ref(),
+        node,
+        props.removal_policy,
+        "Application logs",
+    )?;
     key.allow_cloudwatch_logs();
     let log_group = Resource::new(
         node,
