@@ -53,13 +53,15 @@ struct Validator {
 
 /// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
 pub(crate) fn is_intrinsic(v: &Json) -> bool {
-    match v.as_object() {
-        Some(o) if o.len() == 1 => {
-            let k = o.keys().next().map(String::as_str).unwrap_or_default();
-            k == "Ref" || k == "Condition" || k.starts_with("Fn::")
-        }
-        _ => false,
-    }
+    v.as_object().is_some_and(is_intrinsic_map)
+}
+
+/// Is this object an intrinsic function: one key, `Ref`, `Condition` or `Fn::...`?
+pub(crate) fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
+    o.len() == 1
+        && o.keys()
+            .next()
+            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
 impl Validator {
@@ -452,7 +454,7 @@ impl Validator {
                 .iter()
                 .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value")?.as_str()?)))
                 .collect(),
-            Some(Json::Object(o)) if !is_intrinsic(&Json::Object(o.clone())) => o
+            Some(Json::Object(o)) if !is_intrinsic_map(o) => o
                 .iter()
                 .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
                 .collect(),

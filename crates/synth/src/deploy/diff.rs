@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 use stackwright_core::l1::facts_for;
 
-use crate::validate::is_intrinsic;
+use crate::validate::{is_intrinsic, is_intrinsic_map};
 
 /// Whether something was added, removed or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,13 +361,6 @@ fn diff_values(
         }
         _ => out.push((path.to_string(), old.cloned(), new.cloned())),
     }
-}
-
-fn is_intrinsic_map(m: &Map<String, Json>) -> bool {
-    m.len() == 1
-        && m.keys()
-            .next()
-            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
 fn property_impact(
