@@ -65,7 +65,6 @@ impl<T: ToExpr> ToExpr for Box<T> {
 pub(crate) trait AnyProps: Any {
     fn facts(&self) -> &'static ResourceFacts;
     fn to_properties(&self) -> IndexMap<String, Expr>;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -75,9 +74,6 @@ impl<T: ResourceProps> AnyProps for T {
     }
     fn to_properties(&self) -> IndexMap<String, Expr> {
         ResourceProps::to_properties(self)
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -163,12 +159,25 @@ impl<T: ResourceProps> Resource<T> {
 
     /// Changes the typed properties after the fact: the escape hatch L2 constructs offer
     /// to their L1 resources.
+    ///
+    /// The closure works on a copy that is stored back when it returns, so it may read the
+    /// tree (a stack's name, another resource's properties, a token) without tripping over
+    /// the borrow of this resource. An `edit` of the same resource nested inside the
+    /// closure is overwritten by the outer one when it stores its copy.
+    ///
+    /// ```
+    /// use stackwright_core::{App, Env, Resource, Stack, l1::kms};
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+    /// let key = Resource::new(&stack, "Key", kms::Key::default()).unwrap();
+    /// key.edit(|k| k.description = Some(format!("key of {}", stack.name()).into()));
+    /// assert!(key.props().description.is_some());
+    /// ```
     pub fn edit(&self, f: impl FnOnce(&mut T)) {
-        self.app.with_resource_mut(self.id, |r| {
-            if let Some(props) = r.props.as_any_mut().downcast_mut::<T>() {
-                f(props);
-            }
-        });
+        let mut props = self.props();
+        f(&mut props);
+        self.app
+            .with_resource_mut(self.id, |r| r.props = Box::new(props));
     }
 
     /// A copy of the typed properties as they are now.
@@ -269,6 +278,12 @@ impl<T> Resource<T> {
         self.app.with_resource_mut(self.id, |r| {
             r.metadata.insert(key.to_string(), value);
         });
+    }
+
+    /// The `Metadata` entry under `key`, as it is now.
+    pub fn metadata(&self, key: &str) -> Option<Expr> {
+        self.app
+            .with_resource(self.id, |r| r.metadata.get(key).cloned())
     }
 
     /// Makes this resource wait for another element: a resource, or every resource under a
