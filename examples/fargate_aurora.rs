@@ -11,18 +11,24 @@
 
 use stackwright::constructs::alarms::{Alarms, AlarmsProps, Thresholds};
 use stackwright::constructs::alb::{
-    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, HostedZone, TargetType,
+    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, HealthCheck, HostedZone, TargetType,
+    TestListener,
 };
 use stackwright::constructs::backup::{BackupPlan, BackupPlanProps};
 use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
+use stackwright::constructs::database::Deployment;
 use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright::constructs::ecr::{ImageRepository, ImageRepositoryProps};
 use stackwright::constructs::fleet::{
-    AppFleet, AppFleetProps, ColourState, ImageSource, SecretEnv,
+    AppFleet, AppFleetProps, ColourState, Compute, FargateSettings, ImageSource, SecretEnv,
+    WorkerSettings,
 };
 use stackwright::constructs::key::{Key, KeyProps};
+use stackwright::constructs::opt_out::skip_check;
 use stackwright::constructs::secret::{Generate, Secret, SecretProps};
-use stackwright::constructs::vpc::{Azs, InterfaceEndpoint, Vpc, VpcProps};
+use stackwright::constructs::vpc::{
+    Azs, FlowLogs, InterfaceEndpoint, SubnetKind, SubnetTier, Vpc, VpcProps,
+};
 use stackwright::constructs::waf::{WebAcl, WebAclProps};
 use stackwright::l1::{guardduty, route53};
 use stackwright::prelude::*;
@@ -50,6 +56,12 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
         "Network",
         VpcProps {
             azs: Azs::Count(3),
+            tiers: vec![
+                SubnetTier::blocks("Private", SubnetKind::PrivateWithEgress, 24, 1),
+                SubnetTier::blocks("Public", SubnetKind::Public, 24, 101),
+                SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 201),
+            ],
+            flow_logs: FlowLogs::CloudWatch { retention_days: 7 },
             interface_endpoints: vec![
                 InterfaceEndpoint::EcrApi,
                 InterfaceEndpoint::EcrDocker,
@@ -64,8 +76,15 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
         "Database",
         &vpc,
         PostgresDbProps {
-            database_name: "atlas".into(),
+            deployment: Deployment::Aurora {
+                class: "db.r6g.large".into(),
+                readers: 2,
+            },
+            database_name: Some("atlas".into()),
             master_username: "atlas".into(),
+            backup_retention_days: 35,
+            backup_window: Some("03:00-04:00".into()),
+            maintenance_window: Some("sun:04:00-sun:05:00".into()),
             ..PostgresDbProps::aurora_production()
         },
     )?;
@@ -75,6 +94,9 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
         &vpc,
         RedisCacheProps {
             replicas: 2,
+            snapshot_window: Some("02:00-03:00".into()),
+            maintenance_window: Some("sun:05:00-sun:06:00".into()),
+            slow_log_retention_days: Some(7),
             ..RedisCacheProps::production()
         },
     )?;
@@ -107,9 +129,17 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
     )?;
 
     // Daily and weekly recovery points of the cluster, cold after 30 days, kept 7 years.
-    let backups = BackupPlan::new(&base, "Backups", BackupPlanProps::default())?;
-    let cluster = db.cluster().expect("the Aurora preset builds a cluster");
-    backups.add_resources("Database", vec![cluster.attr_db_cluster_arn()])?;
+    let backups = BackupPlan::new(
+        &base,
+        "Backups",
+        BackupPlanProps {
+            retention_days: 2557,
+            ..BackupPlanProps::default()
+        },
+    )?;
+    if let Some(cluster) = db.cluster() {
+        backups.add_resources("Database", vec![cluster.attr_db_cluster_arn()])?;
+    }
 
     // One detector per account and region: drop this where GuardDuty is already on.
     Resource::new(
@@ -155,21 +185,60 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
                     id: zone.attr_id(),
                     name: "atlas.example.com".into(),
                 }),
-                wildcard_san: false,
+                wildcard_san: None,
             },
+            target_port: Some(8000),
+            health_check: HealthCheck::path("/api/health"),
+            test_listener: Some(TestListener {
+                port: 8443,
+                allowed_from: None,
+            }),
+            http_redirect: Some(
+                "port 80 only answers 301 redirects to HTTPS; no content is served over HTTP"
+                    .into(),
+            ),
+            access_log_retention_days: 90,
             web_acl_arn: Some(firewall.arn()),
             ..BlueGreenAlbProps::production(DOMAIN)
         },
     )?;
+    skip_check(
+        edge.access_log_bucket(),
+        "CKV_AWS_18",
+        "this bucket receives the load balancer's access logs; logging access to it would need a log bucket of its own",
+    )?;
 
     // ECS injects whole secrets or JSON fields; the app builds its URLs from the parts.
-    let mut fleet_props = AppFleetProps::fargate_production();
+    let mut fleet_props = AppFleetProps {
+        compute: Compute::Fargate(FargateSettings {
+            worker: Some(WorkerSettings {
+                command: [
+                    "celery",
+                    "--app",
+                    "app.worker",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                ]
+                .map(String::from)
+                .to_vec(),
+                cpu: 256,
+                memory_mib: 512,
+                desired_count: 1,
+            }),
+            ..FargateSettings::production()
+        }),
+        log_retention_days: 30,
+        ..AppFleetProps::fargate_production()
+    };
     for (name, value) in [
+        ("ENVIRONMENT", "production".into()),
+        ("DEBUG", "false".into()),
         ("DB_HOST", db.endpoint_address()),
         (
             "DB_READER_HOST",
             db.reader_endpoint_address()
-                .expect("Aurora has a reader endpoint"),
+                .unwrap_or_else(|| db.endpoint_address()),
         ),
         ("DB_NAME", "atlas".into()),
         ("REDIS_HOST", cache.primary_endpoint_address()),

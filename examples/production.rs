@@ -11,7 +11,8 @@
 
 use stackwright::constructs::alarms::{Alarms, AlarmsProps};
 use stackwright::constructs::alb::{
-    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, HostedZone,
+    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, HealthCheck, HostedZone, Protection,
+    TestListener,
 };
 use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
@@ -20,8 +21,9 @@ use stackwright::constructs::fleet::{
     AppFleet, AppFleetProps, ColourState, ImageSource, SecretEnv,
 };
 use stackwright::constructs::key::{Key, KeyProps};
+use stackwright::constructs::opt_out::skip_check;
 use stackwright::constructs::secret::{Generate, Secret, SecretProps};
-use stackwright::constructs::vpc::{Vpc, VpcProps};
+use stackwright::constructs::vpc::{FlowLogs, SubnetKind, SubnetTier, Vpc, VpcProps};
 use stackwright::l1::{logs, route53};
 use stackwright::prelude::*;
 
@@ -65,15 +67,18 @@ impl Settings {
             environment: "production",
             env: Env::new("123456789012", "us-east-1"),
             termination_protection: true,
-            vpc: VpcProps::production(),
-            database: PostgresDbProps::production(),
-            cache: RedisCacheProps::production(),
+            vpc: network(VpcProps::production()),
+            database: database(PostgresDbProps::production()),
+            cache: cache(RedisCacheProps::production()),
             app_key: KeyProps::production(),
             removal: RemovalPolicy::Retain,
             log_retention_days: 30,
-            edge: BlueGreenAlbProps::production(&format!("app.{ZONE}")),
+            edge: edge(BlueGreenAlbProps {
+                access_log_retention_days: 90,
+                ..BlueGreenAlbProps::production(&format!("app.{ZONE}"))
+            }),
             alarms: AlarmsProps::email("ops@example.com"),
-            fleet: AppFleetProps::production(),
+            fleet: fleet(AppFleetProps::production(), "production", 30),
             image_tag: "1.4.2".into(),
         }
     }
@@ -85,17 +90,91 @@ impl Settings {
             environment: "staging",
             env: Env::new("123456789012", "us-east-1"),
             termination_protection: false,
-            vpc: VpcProps::staging(),
-            database: PostgresDbProps::staging(),
-            cache: RedisCacheProps::staging(),
+            vpc: network(VpcProps::staging()),
+            database: database(PostgresDbProps::staging()).single_az(
+                "staging runs in one zone to halve the database bill; production is Multi-AZ",
+            ),
+            cache: cache(RedisCacheProps::staging()),
             app_key: KeyProps::staging(),
             removal: RemovalPolicy::Delete,
             log_retention_days: 7,
-            edge: BlueGreenAlbProps::staging(&format!("staging.{ZONE}")),
+            edge: edge(BlueGreenAlbProps {
+                deletion_protection: Protection::Off {
+                    reason:
+                        "staging's runtime stack is destroyed at night and rebuilt in the morning"
+                            .into(),
+                },
+                access_log_retention_days: 30,
+                ..BlueGreenAlbProps::staging(&format!("staging.{ZONE}"))
+            }),
             alarms: AlarmsProps::email("ops@example.com"),
-            fleet: AppFleetProps::staging(),
+            fleet: fleet(AppFleetProps::staging(), "staging", 7),
             image_tag: "1.5.0-rc.1".into(),
         }
+    }
+}
+
+/// FlowViz's address plan: private 10.0.1.0/24.., public 10.0.101.0/24.., database
+/// 10.0.201.0/24.., and flow logs kept 7 days.
+fn network(preset: VpcProps) -> VpcProps {
+    VpcProps {
+        tiers: vec![
+            SubnetTier::blocks("Private", SubnetKind::PrivateWithEgress, 24, 1),
+            SubnetTier::blocks("Public", SubnetKind::Public, 24, 101),
+            SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 201),
+        ],
+        flow_logs: FlowLogs::CloudWatch { retention_days: 7 },
+        ..preset
+    }
+}
+
+/// The `flowviz` database, backed up at 03:00-04:00 UTC, maintained on Sunday mornings.
+fn database(preset: PostgresDbProps) -> PostgresDbProps {
+    PostgresDbProps {
+        database_name: Some("flowviz".into()),
+        master_username: "flowviz".into(),
+        backup_window: Some("03:00-04:00".into()),
+        maintenance_window: Some("sun:04:00-sun:05:00".into()),
+        ..preset
+    }
+}
+
+/// Redis snapshots at 02:00-03:00 UTC, maintenance after the database's, slow logs 7 days.
+fn cache(preset: RedisCacheProps) -> RedisCacheProps {
+    RedisCacheProps {
+        snapshot_window: Some("02:00-03:00".into()),
+        maintenance_window: Some("sun:05:00-sun:06:00".into()),
+        slow_log_retention_days: Some(7),
+        ..preset
+    }
+}
+
+/// The application's contract with the load balancer: port 8000, `GET /api/health`, a
+/// test listener for the idle colour, HTTP redirected to HTTPS.
+fn edge(preset: BlueGreenAlbProps) -> BlueGreenAlbProps {
+    BlueGreenAlbProps {
+        target_port: Some(8000),
+        health_check: HealthCheck::path("/api/health"),
+        test_listener: Some(TestListener {
+            port: 8443,
+            allowed_from: None,
+        }),
+        http_redirect: Some(
+            "port 80 only answers 301 redirects to HTTPS; no content is served over HTTP".into(),
+        ),
+        ..preset
+    }
+}
+
+/// The fleet's plain environment and log retention.
+fn fleet(preset: AppFleetProps, environment: &str, log_retention_days: u32) -> AppFleetProps {
+    AppFleetProps {
+        environment: [("ENVIRONMENT", environment), ("DEBUG", "false")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect(),
+        log_retention_days,
+        ..preset
     }
 }
 
@@ -244,10 +323,17 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
         BlueGreenAlbProps {
             certificate: CertificateSource::Dns {
                 hosted_zone: Some(shared.zone.clone()),
-                wildcard_san: true,
+                wildcard_san: Some(format!(
+                    "wildcard_san asks for *.{ZONE} beside the exact name, so one certificate serves the environment's other hosts"
+                )),
             },
             ..settings.edge
         },
+    )?;
+    skip_check(
+        edge.access_log_bucket(),
+        "CKV_AWS_18",
+        "this bucket receives the load balancer's access logs; logging access to it would need a log bucket of its own",
     )?;
     let alarms = Alarms::new(
         &runtime,

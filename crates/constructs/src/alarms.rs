@@ -10,11 +10,7 @@ use std::rc::Rc;
 use stackwright_core::l1::{cloudwatch, sns};
 use stackwright_core::{Construct, Expr, Pseudo, Resource, Scope, Value};
 
-use crate::alb::BlueGreenAlb;
-use crate::cache::RedisCache;
-use crate::database::PostgresDb;
 use crate::error::{ConstructError, Problems};
-use crate::fleet::AppFleet;
 use crate::iam::{PolicyStatement, Principal};
 use crate::key::{Key, KeyProps};
 use crate::metric::{Metric, Statistic};
@@ -22,29 +18,29 @@ use crate::metric::{Metric, Statistic};
 /// Thresholds of the alarms `watch` adds. Defaults are FlowViz's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
-    /// Load balancer 5xx answers as a percent of requests (metric math). Default 5.
+    /// Load balancer 5xx answers as a percent of requests (metric math). Default: 5.
     pub http_5xx_rate_percent: f64,
     /// Alarm on the count of 5xx answers per minute instead of the rate: more than this
-    /// many in each of 2 consecutive minutes. Default none (the rate alarm).
+    /// many in each of 2 consecutive minutes. Default: none (the rate alarm).
     pub http_5xx_count_per_minute: Option<f64>,
-    /// Load balancer target response time p99, seconds. Default 2.
+    /// Load balancer target response time p99, seconds. Default: 2.
     pub latency_p99_seconds: f64,
-    /// Database CPU percent, over 3 periods of 5 minutes. Default 80.
+    /// Database CPU percent, over 3 periods of 5 minutes. Default: 80.
     pub database_cpu_percent: f64,
-    /// Database free storage as a percent of the allocated storage. Default 10.
+    /// Database free storage as a percent of the allocated storage. Default: 10.
     pub database_free_storage_percent: f64,
     /// Database connections as a percent of PostgreSQL's `max_connections` for the
-    /// instance class. Default 80.
+    /// instance class. Default: 80.
     pub database_connections_percent: f64,
-    /// Aurora replica lag, milliseconds. Default 1000.
+    /// Aurora replica lag, milliseconds. Default: 1000.
     pub replica_lag_ms: f64,
-    /// Redis engine CPU percent. Default 90.
+    /// Redis engine CPU percent. Default: 90.
     pub cache_engine_cpu_percent: f64,
-    /// Redis host CPU percent. Default 90.
+    /// Redis host CPU percent. Default: 90.
     pub cache_cpu_percent: f64,
-    /// Redis memory used percent. Default 80.
+    /// Redis memory used percent. Default: 80.
     pub cache_memory_percent: f64,
-    /// Fleet CPU percent (above the 70 % the fleet scales at). Default 85.
+    /// Fleet CPU percent (above the 70 % the fleet scales at). Default: 85.
     pub fleet_cpu_percent: f64,
 }
 
@@ -70,11 +66,11 @@ impl Default for Thresholds {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmsProps {
     /// Addresses that get every alarm and recovery by email. Each must confirm the
-    /// subscription AWS mails them.
+    /// subscription AWS mails them. Default: none (subscribe to the topic yourself).
     pub emails: Vec<String>,
-    /// Thresholds.
+    /// Thresholds. Default: [`Thresholds::default`].
     pub thresholds: Thresholds,
-    /// A CloudWatch dashboard of every watched construct. Default on.
+    /// A CloudWatch dashboard of every watched construct. Default: on.
     pub dashboard: bool,
     /// The key encrypting the topic. Default: a key of its own.
     pub key: Option<Key>,
@@ -441,340 +437,13 @@ fn dashboard_body(graphs: &[Graph]) -> Value<String> {
     Value::<String>::json_text(&Expr::object([("widgets", Expr::List(widgets))]))
 }
 
-fn last_segment(path: &str) -> String {
+/// The last component of a construct path, letters and digits only: a watched
+/// construct's short name.
+pub(crate) fn last_segment(path: &str) -> String {
     path.rsplit('/')
         .next()
         .unwrap_or(path)
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect()
-}
-
-impl Watchable for BlueGreenAlb {
-    fn watch_name(&self) -> String {
-        last_segment(&self.path())
-    }
-
-    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
-        let minute = |m: Metric| m.with_period(60);
-        let errors = match t.http_5xx_count_per_minute {
-            Some(count) => AlarmSpec {
-                id: "Http5xxCount".into(),
-                description: format!(
-                    "more than {count} requests a minute answered 5xx, 2 minutes running; consider rolling back"
-                ),
-                metric: AlarmMetric::Math {
-                    expression: "m1 + m2".into(),
-                    label: "5xx answers".into(),
-                    metrics: vec![
-                        minute(self.metric_elb_5xx()),
-                        minute(self.metric_target_5xx()),
-                    ],
-                },
-                above: true,
-                threshold: count,
-                evaluation_periods: 2,
-                datapoints_to_alarm: 2,
-                missing: MissingData::NotBreaching,
-            },
-            None => AlarmSpec {
-                id: "Http5xxRate".into(),
-                description: format!(
-                    "more than {}% of requests answered 5xx for 3 of 5 minutes; consider rolling back",
-                    t.http_5xx_rate_percent
-                ),
-                metric: AlarmMetric::Math {
-                    expression: "100 * (m1 + m2) / m3".into(),
-                    label: "5xx rate (%)".into(),
-                    metrics: vec![
-                        minute(self.metric_elb_5xx()),
-                        minute(self.metric_target_5xx()),
-                        minute(self.metric_requests()),
-                    ],
-                },
-                above: true,
-                threshold: t.http_5xx_rate_percent,
-                evaluation_periods: 5,
-                datapoints_to_alarm: 3,
-                missing: MissingData::NotBreaching,
-            },
-        };
-        vec![
-            errors,
-            AlarmSpec {
-                id: "LatencyP99".into(),
-                description: format!(
-                    "p99 response time above {} s for 3 of 5 minutes",
-                    t.latency_p99_seconds
-                ),
-                metric: AlarmMetric::Single(minute(self.metric_latency_p99())),
-                above: true,
-                threshold: t.latency_p99_seconds,
-                evaluation_periods: 5,
-                datapoints_to_alarm: 3,
-                missing: MissingData::NotBreaching,
-            },
-            AlarmSpec {
-                id: "UnhealthyHosts".into(),
-                description: "the live colour has unhealthy targets for 3 minutes".into(),
-                metric: AlarmMetric::Single(minute(
-                    self.metric_unhealthy_hosts(self.live_colour()),
-                )),
-                above: true,
-                threshold: 0.0,
-                evaluation_periods: 3,
-                datapoints_to_alarm: 3,
-                missing: MissingData::Ignore,
-            },
-        ]
-    }
-
-    fn graphs(&self) -> Vec<Graph> {
-        let name = self.watch_name();
-        vec![
-            Graph {
-                title: format!("{name}: requests and 5xx"),
-                metrics: vec![
-                    self.metric_requests(),
-                    self.metric_elb_5xx(),
-                    self.metric_target_5xx(),
-                ],
-            },
-            Graph {
-                title: format!("{name}: p99 latency (s)"),
-                metrics: vec![self.metric_latency_p99()],
-            },
-            Graph {
-                title: format!("{name}: healthy hosts of the live colour"),
-                metrics: vec![
-                    self.metric_healthy_hosts(self.live_colour()),
-                    self.metric_unhealthy_hosts(self.live_colour()),
-                ],
-            },
-        ]
-    }
-}
-
-impl Watchable for AppFleet {
-    fn watch_name(&self) -> String {
-        last_segment(&self.path())
-    }
-
-    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
-        vec![AlarmSpec {
-            id: "Cpu".into(),
-            description: format!(
-                "CPU of the live colour above {}% for 15 minutes although it scales at its target: it may be at its maximum size",
-                t.fleet_cpu_percent
-            ),
-            metric: AlarmMetric::Single(self.metric_cpu()),
-            above: true,
-            threshold: t.fleet_cpu_percent,
-            evaluation_periods: 3,
-            datapoints_to_alarm: 3,
-            missing: MissingData::Ignore,
-        }]
-    }
-
-    fn graphs(&self) -> Vec<Graph> {
-        vec![Graph {
-            title: format!("{}: CPU of the live colour (%)", self.watch_name()),
-            metrics: vec![self.metric_cpu()],
-        }]
-    }
-}
-
-/// PostgreSQL's `max_connections` on RDS: the instance memory over 9,531,392 bytes, at
-/// most 5,000. Memory per class from its family letter and size.
-fn max_connections(class: &str) -> Option<f64> {
-    let mut parts = class.split('.');
-    let (_, family, size) = (parts.next()?, parts.next()?, parts.next()?);
-    let per_large_gib: f64 = match family.chars().next()? {
-        't' | 'm' => 8.0,
-        'r' | 'x' | 'z' => 16.0,
-        'c' => 4.0,
-        _ => return None,
-    };
-    let gib = match size {
-        "micro" if family.starts_with('t') => 1.0,
-        "small" if family.starts_with('t') => 2.0,
-        "medium" if family.starts_with('t') => 4.0,
-        "large" => per_large_gib,
-        "xlarge" => per_large_gib * 2.0,
-        s => s.strip_suffix("xlarge")?.parse::<f64>().ok()? * per_large_gib * 2.0,
-    };
-    Some(
-        (gib * 1024.0 * 1024.0 * 1024.0 / 9_531_392.0)
-            .floor()
-            .min(5000.0),
-    )
-}
-
-impl Watchable for PostgresDb {
-    fn watch_name(&self) -> String {
-        last_segment(&self.path())
-    }
-
-    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
-        let mut specs = vec![AlarmSpec {
-            id: "Cpu".into(),
-            description: format!("CPU above {}% for 15 minutes", t.database_cpu_percent),
-            metric: AlarmMetric::Single(self.metric_cpu()),
-            above: true,
-            threshold: t.database_cpu_percent,
-            evaluation_periods: 3,
-            datapoints_to_alarm: 3,
-            missing: MissingData::Breaching,
-        }];
-        if let Some(gib) = self.allocated_storage_gib() {
-            specs.push(AlarmSpec {
-                id: "FreeStorage".into(),
-                description: format!(
-                    "less than {}% of the allocated storage is free",
-                    t.database_free_storage_percent
-                ),
-                metric: AlarmMetric::Single(self.metric_free_storage()),
-                above: false,
-                threshold: (f64::from(gib)
-                    * 1024.0
-                    * 1024.0
-                    * 1024.0
-                    * t.database_free_storage_percent
-                    / 100.0)
-                    .round(),
-                evaluation_periods: 1,
-                datapoints_to_alarm: 1,
-                missing: MissingData::Breaching,
-            });
-        }
-        if let Some(max) = max_connections(self.instance_class()) {
-            specs.push(AlarmSpec {
-                id: "Connections".into(),
-                description: format!(
-                    "more than {}% of max_connections ({max}) in use",
-                    t.database_connections_percent
-                ),
-                metric: AlarmMetric::Single(self.metric_connections()),
-                above: true,
-                threshold: (max * t.database_connections_percent / 100.0).floor(),
-                evaluation_periods: 3,
-                datapoints_to_alarm: 3,
-                missing: MissingData::Ignore,
-            });
-        }
-        if self.is_aurora() {
-            specs.push(AlarmSpec {
-                id: "ReplicaLag".into(),
-                description: format!(
-                    "a reader lags more than {} ms behind the writer",
-                    t.replica_lag_ms
-                ),
-                metric: AlarmMetric::Single(self.metric_replica_lag()),
-                above: true,
-                threshold: t.replica_lag_ms,
-                evaluation_periods: 3,
-                datapoints_to_alarm: 3,
-                missing: MissingData::Ignore,
-            });
-        }
-        specs
-    }
-
-    fn graphs(&self) -> Vec<Graph> {
-        let name = self.watch_name();
-        let mut g = vec![
-            Graph {
-                title: format!("{name}: CPU (%)"),
-                metrics: vec![self.metric_cpu()],
-            },
-            Graph {
-                title: format!("{name}: connections"),
-                metrics: vec![self.metric_connections()],
-            },
-        ];
-        if self.allocated_storage_gib().is_some() {
-            g.push(Graph {
-                title: format!("{name}: free storage (bytes)"),
-                metrics: vec![self.metric_free_storage()],
-            });
-        }
-        if self.is_aurora() {
-            g.push(Graph {
-                title: format!("{name}: replica lag (ms)"),
-                metrics: vec![self.metric_replica_lag()],
-            });
-        }
-        g
-    }
-}
-
-impl Watchable for RedisCache {
-    fn watch_name(&self) -> String {
-        last_segment(&self.path())
-    }
-
-    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
-        let percent = |id: &str, what: &str, metric: Metric, threshold: f64| AlarmSpec {
-            id: id.into(),
-            description: format!("{what} above {threshold}% for 15 minutes"),
-            metric: AlarmMetric::Single(metric),
-            above: true,
-            threshold,
-            evaluation_periods: 3,
-            datapoints_to_alarm: 3,
-            missing: MissingData::Breaching,
-        };
-        vec![
-            percent("Cpu", "host CPU", self.metric_cpu(), t.cache_cpu_percent),
-            percent(
-                "EngineCpu",
-                "Redis engine CPU",
-                self.metric_engine_cpu(),
-                t.cache_engine_cpu_percent,
-            ),
-            percent(
-                "Memory",
-                "memory use",
-                self.metric_memory(),
-                t.cache_memory_percent,
-            ),
-            AlarmSpec {
-                id: "Evictions".into(),
-                description: "keys are being evicted for lack of memory (sessions lost)".into(),
-                metric: AlarmMetric::Single(self.metric_evictions()),
-                above: true,
-                threshold: 0.0,
-                evaluation_periods: 1,
-                datapoints_to_alarm: 1,
-                missing: MissingData::NotBreaching,
-            },
-        ]
-    }
-
-    fn graphs(&self) -> Vec<Graph> {
-        let name = self.watch_name();
-        vec![
-            Graph {
-                title: format!("{name}: CPU (%)"),
-                metrics: vec![self.metric_cpu(), self.metric_engine_cpu()],
-            },
-            Graph {
-                title: format!("{name}: memory (%) and evictions"),
-                metrics: vec![self.metric_memory(), self.metric_evictions()],
-            },
-        ]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn max_connections_follow_rds_formula() {
-        assert_eq!(max_connections("db.t3.medium"), Some(450.0));
-        assert_eq!(max_connections("db.r6g.large"), Some(1802.0));
-        assert_eq!(max_connections("db.r6g.16xlarge"), Some(5000.0));
-        assert_eq!(max_connections("db.q9.large"), None);
-    }
 }

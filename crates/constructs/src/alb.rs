@@ -13,6 +13,9 @@ use stackwright_core::{
     Construct, Expr, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format,
 };
 
+use crate::alarms::{
+    AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
+};
 use crate::error::{ConstructError, Problems};
 use crate::iam::{PolicyDocument, PolicyStatement, Principal};
 use crate::metric::{Metric, Statistic};
@@ -71,13 +74,15 @@ pub struct HostedZone {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CertificateSource {
     /// A new ACM certificate validated by DNS: through `hosted_zone` when given (CloudFormation
-    /// creates the validation records and waits), otherwise by records you create. With
-    /// `wildcard_san`, `*.<parent domain>` is added as a subject alternative name.
+    /// creates the validation records and waits), otherwise by records you create.
     Dns {
-        /// The zone to validate in.
+        /// The zone to validate in. Default: none.
         hosted_zone: Option<HostedZone>,
-        /// Add the wildcard of the parent domain.
-        wildcard_san: bool,
+        /// `*.<parent domain>` as a subject alternative name, so one certificate serves
+        /// the parent's other hosts: `Some(reason)`, because a wildcard is an exception to
+        /// scanners' rules (checkov's CKV2_AWS_71), recorded with your reason. Default:
+        /// none, only the exact name.
+        wildcard_san: Option<String>,
     },
     /// An existing certificate, by ARN.
     Imported(Value<String>),
@@ -86,24 +91,35 @@ pub enum CertificateSource {
 /// The target groups' health check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthCheck {
-    /// The path. Default `/api/health`.
-    pub path: String,
-    /// Successes before a target is healthy. Default 2.
+    /// The path the load balancer requests, starting with `/`. Default: none; required,
+    /// because only the application knows which path says it is healthy.
+    pub path: Option<String>,
+    /// Successes before a target is healthy. Default: 2.
     pub healthy_threshold: u32,
-    /// Failures before a target is unhealthy. Default 3.
+    /// Failures before a target is unhealthy. Default: 3.
     pub unhealthy_threshold: u32,
-    /// Seconds between checks. Default 30.
+    /// Seconds between checks. Default: 30.
     pub interval_seconds: u32,
-    /// Seconds before a check times out. Default 5.
+    /// Seconds before a check times out. Default: 5.
     pub timeout_seconds: u32,
-    /// HTTP codes that mean healthy. Default `200`.
+    /// HTTP codes that mean healthy. Default: `200`.
     pub matcher: String,
+}
+
+impl HealthCheck {
+    /// The default check of `path`.
+    pub fn path(path: &str) -> Self {
+        HealthCheck {
+            path: Some(path.to_string()),
+            ..HealthCheck::default()
+        }
+    }
 }
 
 impl Default for HealthCheck {
     fn default() -> Self {
         HealthCheck {
-            path: "/api/health".into(),
+            path: None,
             healthy_threshold: 2,
             unhealthy_threshold: 3,
             interval_seconds: 30,
@@ -116,7 +132,7 @@ impl Default for HealthCheck {
 /// A listener for testing the idle colour before it takes traffic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestListener {
-    /// Its port. Default 8443.
+    /// Its port: not 80 or 443. Default: none; required.
     pub port: u16,
     /// Who may reach it. Default: the VPC's own block.
     pub allowed_from: Option<Peer>,
@@ -134,43 +150,49 @@ pub enum Protection {
     },
 }
 
-/// Settings of a [`BlueGreenAlb`]. The defaults are FlowViz production's.
+/// Settings of a [`BlueGreenAlb`]. Start from [`BlueGreenAlbProps::production`] or
+/// [`BlueGreenAlbProps::staging`] with the domain, and set the application's own
+/// `target_port` and `health_check` path: there is no neutral value for either, so the
+/// construct reports them missing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlueGreenAlbProps {
-    /// The name clients use, such as `app.example.com`. Required.
+    /// The name clients use, such as `app.example.com`. Default: none; required.
     pub domain_name: String,
-    /// The certificate. Default: DNS-validated ACM certificate with the wildcard SAN.
+    /// The certificate. Default: a DNS-validated ACM certificate for `domain_name` alone.
     pub certificate: CertificateSource,
-    /// The TLS policy. Default `ELBSecurityPolicy-TLS13-1-2-2021-06`.
+    /// The TLS policy. Default: `ELBSecurityPolicy-TLS13-1-2-2021-06` (TLS 1.3 and 1.2).
     pub ssl_policy: String,
-    /// The port targets listen on. Default 8000.
-    pub target_port: u16,
-    /// What targets are. Default instances.
+    /// The port targets listen on. Default: none; required.
+    pub target_port: Option<u16>,
+    /// What targets are. Default: instances.
     pub target_type: TargetType,
-    /// The health check. Default `/api/health`, 2/3, 30 s, 5 s, 200.
+    /// The health check. Default: no path (required), thresholds 2/3, every 30 s, 5 s
+    /// timeout, `200`.
     pub health_check: HealthCheck,
-    /// Seconds a deregistering target keeps its connections. Default 30.
+    /// Seconds a deregistering target keeps its connections. Default: 30.
     pub deregistration_delay_seconds: u32,
-    /// The colour taking production traffic. Default blue.
+    /// The colour taking production traffic. Default: blue.
     pub live: Colour,
     /// Percent of traffic sent to the idle colour, for gradual shifts (5, 25, 50, 75...).
-    /// Default 0.
+    /// Default: 0.
     pub idle_traffic_percent: u8,
-    /// A listener reaching the idle colour. Default: port 8443 from inside the VPC.
+    /// A listener reaching the idle colour before it takes traffic. Default: none.
     pub test_listener: Option<TestListener>,
-    /// Port 80 answering 301 to HTTPS. Default on.
-    pub http_redirect: bool,
-    /// Deletion protection. Default on.
+    /// Port 80 open to the internet, answering 301 redirects to HTTPS: `Some(reason)`,
+    /// because an open port 80 is an exception to scanners' rules (checkov's
+    /// CKV_AWS_260), recorded with your reason. Default: none, HTTPS only.
+    pub http_redirect: Option<String>,
+    /// Deletion protection. Default: on.
     pub deletion_protection: Protection,
-    /// Days access logs are kept in their bucket (encrypted, versioned, not public).
-    /// Default 90.
+    /// Days access logs are kept in their bucket (SSE-S3, versioned, not public).
+    /// Default: 365.
     pub access_log_retention_days: u32,
-    /// Seconds an idle connection stays open. Default 60.
+    /// Seconds an idle connection stays open. Default: 60.
     pub idle_timeout_seconds: u32,
     /// A Route53 alias record for `domain_name` in the certificate's hosted zone, when
-    /// there is one. Default on.
+    /// there is one. Default: on.
     pub alias_record: bool,
-    /// A WAF web ACL to associate, by ARN. Default none.
+    /// A WAF web ACL to associate, by ARN. Default: none.
     pub web_acl_arn: Option<Value<String>>,
 }
 
@@ -180,22 +202,19 @@ impl Default for BlueGreenAlbProps {
             domain_name: String::new(),
             certificate: CertificateSource::Dns {
                 hosted_zone: None,
-                wildcard_san: true,
+                wildcard_san: None,
             },
             ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
-            target_port: 8000,
+            target_port: None,
             target_type: TargetType::Instance,
             health_check: HealthCheck::default(),
             deregistration_delay_seconds: 30,
             live: Colour::Blue,
             idle_traffic_percent: 0,
-            test_listener: Some(TestListener {
-                port: 8443,
-                allowed_from: None,
-            }),
-            http_redirect: true,
+            test_listener: None,
+            http_redirect: None,
             deletion_protection: Protection::On,
-            access_log_retention_days: 90,
+            access_log_retention_days: 365,
             idle_timeout_seconds: 60,
             alias_record: true,
             web_acl_arn: None,
@@ -204,7 +223,8 @@ impl Default for BlueGreenAlbProps {
 }
 
 impl BlueGreenAlbProps {
-    /// Production for `domain_name`.
+    /// Production-grade for `domain_name`: TLS 1.3 policy, deletion protection, access
+    /// logs kept a year, invalid headers dropped.
     pub fn production(domain_name: &str) -> Self {
         BlueGreenAlbProps {
             domain_name: domain_name.to_string(),
@@ -212,14 +232,12 @@ impl BlueGreenAlbProps {
         }
     }
 
-    /// Staging for `domain_name`: the same, without deletion protection (reason recorded).
+    /// Cheap non-production for `domain_name`: access logs kept 90 days. Deletion
+    /// protection stays on; turning it off is an exception that takes your reason
+    /// ([`Protection::Off`]).
     pub fn staging(domain_name: &str) -> Self {
         BlueGreenAlbProps {
-            deletion_protection: Protection::Off {
-                reason: "staging's runtime stack is destroyed at night and rebuilt in the morning"
-                    .into(),
-            },
-            access_log_retention_days: 30,
+            access_log_retention_days: 90,
             ..BlueGreenAlbProps::production(domain_name)
         }
     }
@@ -274,13 +292,22 @@ struct Rules {
 ///
 /// ```
 /// use stackwright_core::{App, Env, Stack};
-/// use stackwright_constructs::alb::{BlueGreenAlb, BlueGreenAlbProps, Colour};
+/// use stackwright_constructs::alb::{BlueGreenAlb, BlueGreenAlbProps, Colour, HealthCheck};
 /// use stackwright_constructs::vpc::{Vpc, VpcProps};
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
 /// let vpc = Vpc::new(&stack, "Network", VpcProps::production()).unwrap();
-/// let edge = BlueGreenAlb::new(&stack, "Edge", &vpc, BlueGreenAlbProps::production("app.example.com")).unwrap();
+/// let edge = BlueGreenAlb::new(&stack, "Edge", &vpc, BlueGreenAlbProps {
+///     target_port: Some(8080),
+///     health_check: HealthCheck::path("/health"),
+///     ..BlueGreenAlbProps::production("app.example.com")
+/// }).unwrap();
 /// assert_eq!(edge.live_colour(), Colour::Blue);
+///
+/// // The application's port and health path have no neutral default: leaving them out is
+/// // an error that names both.
+/// let err = BlueGreenAlb::new(&stack, "Bare", &vpc, BlueGreenAlbProps::production("app.example.com"));
+/// assert!(err.is_err());
 /// ```
 #[derive(Clone)]
 pub struct BlueGreenAlb {
@@ -294,11 +321,19 @@ pub struct BlueGreenAlb {
     live: Colour,
     idle_percent: u8,
     target_port: u16,
+    health_check_path: String,
     target_type: TargetType,
+    access_log_bucket: Resource<s3::Bucket>,
     rules: Rc<RefCell<Rules>>,
 }
 
-fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<(), ConstructError> {
+/// What the props must name, once they are known to.
+struct Required {
+    target_port: u16,
+    health_check_path: String,
+}
+
+fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required, ConstructError> {
     let mut p = Problems::new(path);
     let d = &props.domain_name;
     p.check(
@@ -332,11 +367,46 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<(), Cons
         "use ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS13 policy)",
     );
     let hc = &props.health_check;
-    p.check(
-        hc.path.starts_with('/'),
-        || format!("health check path '{}'", hc.path),
-        "start the path with /",
-    );
+    match &hc.path {
+        Some(path) => p.check(
+            path.starts_with('/'),
+            || format!("health check path '{path}'"),
+            "start the path with /",
+        ),
+        None => p.add(
+            "health_check.path is not set",
+            "set the path your application answers 200 on when healthy, like HealthCheck::path(\"/health\")",
+        ),
+    }
+    if props.target_port.is_none() {
+        p.add(
+            "target_port is not set",
+            "set the port your application listens on, like Some(8080)",
+        );
+    }
+    for (what, reason) in [
+        ("http_redirect", props.http_redirect.as_ref()),
+        (
+            "certificate wildcard_san",
+            match &props.certificate {
+                CertificateSource::Dns { wildcard_san, .. } => wildcard_san.as_ref(),
+                CertificateSource::Imported(_) => None,
+            },
+        ),
+        (
+            "deletion_protection",
+            match &props.deletion_protection {
+                Protection::Off { reason } => Some(reason),
+                Protection::On => None,
+            },
+        ),
+    ] {
+        p.check(
+            reason.is_none_or(|r| !r.trim().is_empty()),
+            || format!("{what} asks for an exception with an empty reason"),
+            "say why the exception is acceptable here; the reason is recorded in the template",
+        );
+    }
     p.check(
         (2..=10).contains(&hc.healthy_threshold) && (2..=10).contains(&hc.unhealthy_threshold),
         || {
@@ -396,7 +466,12 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<(), Cons
         || format!("idle timeout {} s", props.idle_timeout_seconds),
         "use 1 to 4000 seconds",
     );
-    p.finish()
+    p.finish()?;
+    // Both are set: a missing one was reported above and `finish` returned it.
+    Ok(Required {
+        target_port: props.target_port.unwrap_or_default(),
+        health_check_path: hc.path.clone().unwrap_or_default(),
+    })
 }
 
 fn forward(groups: &[(Value<String>, u8)]) -> elbv2::listener::Action {
@@ -429,7 +504,7 @@ impl BlueGreenAlb {
         props: BlueGreenAlbProps,
     ) -> Result<BlueGreenAlb, ConstructError> {
         let node = Construct::new(scope, id)?;
-        validate(&node.path(), &props, vpc)?;
+        let required = validate(&node.path(), &props, vpc)?;
         let region = node.stack().env().region;
 
         let security_group = SecurityGroup::new(
@@ -442,7 +517,7 @@ impl BlueGreenAlb {
         )?;
         security_group.add_ingress(Peer::AnyIpv4, Port::tcp(443), "HTTPS from the internet")?;
         let mut sg_opt_outs = Vec::new();
-        if props.http_redirect {
+        if let Some(reason) = &props.http_redirect {
             security_group.add_ingress(
                 Peer::AnyIpv4,
                 Port::tcp(80),
@@ -450,9 +525,7 @@ impl BlueGreenAlb {
             )?;
             sg_opt_outs.push(OptOut {
                 check: "CKV_AWS_260",
-                reason:
-                    "port 80 only answers 301 redirects to HTTPS; no content is served over HTTP"
-                        .into(),
+                reason: reason.clone(),
             });
         }
         if let Some(t) = &props.test_listener {
@@ -520,7 +593,7 @@ impl BlueGreenAlb {
                 &node,
                 &format!("{}TargetGroup", colour.name()),
                 elbv2::TargetGroup {
-                    port: Some(i64::from(props.target_port).into()),
+                    port: Some(i64::from(required.target_port).into()),
                     protocol: Some(elbv2::target_group::Protocol::Http.into()),
                     target_type: Some(
                         match props.target_type {
@@ -531,7 +604,7 @@ impl BlueGreenAlb {
                     ),
                     vpc_id: Some(vpc.vpc_id()),
                     health_check_enabled: Some(true.into()),
-                    health_check_path: Some(hc.path.as_str().into()),
+                    health_check_path: Some(required.health_check_path.as_str().into()),
                     health_check_protocol: Some(
                         elbv2::target_group::HealthCheckProtocol::Http.into(),
                     ),
@@ -586,7 +659,7 @@ impl BlueGreenAlb {
                 )
             },
         )?;
-        if props.http_redirect {
+        if props.http_redirect.is_some() {
             Resource::new(
                 &node,
                 "HttpListener",
@@ -674,8 +747,10 @@ impl BlueGreenAlb {
             green,
             live: props.live,
             idle_percent,
-            target_port: props.target_port,
+            target_port: required.target_port,
+            health_check_path: required.health_check_path.clone(),
             target_type: props.target_type,
+            access_log_bucket: bucket.0,
             rules: Rc::new(RefCell::new(Rules {
                 production: None,
                 test: None,
@@ -701,6 +776,11 @@ impl BlueGreenAlb {
         self.target_port
     }
 
+    /// The path the target groups' health check requests.
+    pub fn health_check_path(&self) -> &str {
+        &self.health_check_path
+    }
+
     /// What targets are.
     pub fn target_type(&self) -> TargetType {
         self.target_type
@@ -716,9 +796,16 @@ impl BlueGreenAlb {
         self.test_listener.as_ref()
     }
 
-    /// The L1 load balancer.
+    /// The L1 load balancer, at the construct's own path.
     pub fn load_balancer(&self) -> &Resource<elbv2::LoadBalancer> {
         &self.load_balancer
+    }
+
+    /// The bucket the access logs go to (`AccessLogs`). It cannot log access to itself
+    /// into itself: scanners that want every bucket logged (checkov's CKV_AWS_18) need
+    /// your exception, [`crate::opt_out::skip_check`].
+    pub fn access_log_bucket(&self) -> &Resource<s3::Bucket> {
+        &self.access_log_bucket
     }
 
     /// The load balancer's full name, as CloudWatch dimensions take it.
@@ -923,7 +1010,7 @@ fn certificate(
                 .map(|(_, rest)| rest)
                 .filter(|rest| rest.contains('.'))
                 .unwrap_or(&props.domain_name);
-            let sans = wildcard_san.then(|| vec![format!("*.{parent}")]);
+            let sans = wildcard_san.as_ref().map(|_| vec![format!("*.{parent}")]);
             let validation = hosted_zone.as_ref().map(|z| {
                 let mut names = vec![props.domain_name.clone()];
                 names.extend(sans.iter().flatten().cloned());
@@ -948,14 +1035,12 @@ fn certificate(
                     ..certificatemanager::Certificate::new(props.domain_name.as_str())
                 },
             )?;
-            if *wildcard_san {
+            if let Some(reason) = wildcard_san {
                 opt_out::record(
                     &cert,
                     &[OptOut {
                         check: "CKV2_AWS_71",
-                        reason: format!(
-                            "wildcard_san asks for *.{parent} beside the exact name, so one certificate serves the environment's other hosts"
-                        ),
+                        reason: reason.clone(),
                     }],
                 );
             }
@@ -1016,13 +1101,6 @@ fn access_log_bucket(
         },
     )?;
     bucket.apply_removal_policy(RemovalPolicy::Retain);
-    opt_out::record(
-        &bucket,
-        &[OptOut {
-            check: "CKV_AWS_18",
-            reason: "this bucket receives the load balancer's access logs; logging access to it would need a log bucket of its own".into(),
-        }],
-    );
     let delivery = match elb_log_account(region) {
         Some(account) => Principal(Expr::object([(
             "AWS",
@@ -1075,5 +1153,111 @@ impl Connectable for BlueGreenAlb {
 impl Scope for BlueGreenAlb {
     fn scope_ref(&self) -> (stackwright_core::AppRef, stackwright_core::ElementId) {
         self.node.scope_ref()
+    }
+}
+
+// What `Alarms::watch` adds for this construct.
+impl Watchable for BlueGreenAlb {
+    fn watch_name(&self) -> String {
+        last_segment(&self.path())
+    }
+
+    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
+        let minute = |m: Metric| m.with_period(60);
+        let errors = match t.http_5xx_count_per_minute {
+            Some(count) => AlarmSpec {
+                id: "Http5xxCount".into(),
+                description: format!(
+                    "more than {count} requests a minute answered 5xx, 2 minutes running; consider rolling back"
+                ),
+                metric: AlarmMetric::Math {
+                    expression: "m1 + m2".into(),
+                    label: "5xx answers".into(),
+                    metrics: vec![
+                        minute(self.metric_elb_5xx()),
+                        minute(self.metric_target_5xx()),
+                    ],
+                },
+                above: true,
+                threshold: count,
+                evaluation_periods: 2,
+                datapoints_to_alarm: 2,
+                missing: MissingData::NotBreaching,
+            },
+            None => AlarmSpec {
+                id: "Http5xxRate".into(),
+                description: format!(
+                    "more than {}% of requests answered 5xx for 3 of 5 minutes; consider rolling back",
+                    t.http_5xx_rate_percent
+                ),
+                metric: AlarmMetric::Math {
+                    expression: "100 * (m1 + m2) / m3".into(),
+                    label: "5xx rate (%)".into(),
+                    metrics: vec![
+                        minute(self.metric_elb_5xx()),
+                        minute(self.metric_target_5xx()),
+                        minute(self.metric_requests()),
+                    ],
+                },
+                above: true,
+                threshold: t.http_5xx_rate_percent,
+                evaluation_periods: 5,
+                datapoints_to_alarm: 3,
+                missing: MissingData::NotBreaching,
+            },
+        };
+        vec![
+            errors,
+            AlarmSpec {
+                id: "LatencyP99".into(),
+                description: format!(
+                    "p99 response time above {} s for 3 of 5 minutes",
+                    t.latency_p99_seconds
+                ),
+                metric: AlarmMetric::Single(minute(self.metric_latency_p99())),
+                above: true,
+                threshold: t.latency_p99_seconds,
+                evaluation_periods: 5,
+                datapoints_to_alarm: 3,
+                missing: MissingData::NotBreaching,
+            },
+            AlarmSpec {
+                id: "UnhealthyHosts".into(),
+                description: "the live colour has unhealthy targets for 3 minutes".into(),
+                metric: AlarmMetric::Single(minute(
+                    self.metric_unhealthy_hosts(self.live_colour()),
+                )),
+                above: true,
+                threshold: 0.0,
+                evaluation_periods: 3,
+                datapoints_to_alarm: 3,
+                missing: MissingData::Ignore,
+            },
+        ]
+    }
+
+    fn graphs(&self) -> Vec<Graph> {
+        let name = self.watch_name();
+        vec![
+            Graph {
+                title: format!("{name}: requests and 5xx"),
+                metrics: vec![
+                    self.metric_requests(),
+                    self.metric_elb_5xx(),
+                    self.metric_target_5xx(),
+                ],
+            },
+            Graph {
+                title: format!("{name}: p99 latency (s)"),
+                metrics: vec![self.metric_latency_p99()],
+            },
+            Graph {
+                title: format!("{name}: healthy hosts of the live colour"),
+                metrics: vec![
+                    self.metric_healthy_hosts(self.live_colour()),
+                    self.metric_unhealthy_hosts(self.live_colour()),
+                ],
+            },
+        ]
     }
 }

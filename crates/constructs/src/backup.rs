@@ -7,19 +7,19 @@ use crate::error::{ConstructError, Problems};
 use crate::iam::{Role, RoleProps, aws_managed_policy};
 use crate::key::{Key, KeyProps};
 
-/// Settings of a [`BackupPlan`]. Defaults are the compliance-minded variant's: daily and
-/// weekly backups, to cold storage after 30 days where the resource type supports it,
-/// kept 7 years.
+/// Settings of a [`BackupPlan`]. Defaults: daily and weekly backups, to cold storage after
+/// 30 days where the resource type supports it, kept a year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupPlanProps {
     /// Days before a recovery point moves to cold storage (where supported); `None` keeps
-    /// it warm. Default 30.
+    /// it warm. Default: 30.
     pub cold_storage_after_days: Option<u32>,
-    /// Days a recovery point is kept. Default 2,557 (7 years).
+    /// Days a recovery point is kept; with cold storage at least 90 days beyond it.
+    /// Default: 365.
     pub retention_days: u32,
-    /// The daily backup's cron expression, UTC. Default 03:00.
+    /// The daily backup's cron expression, UTC. Default: 03:00 every day.
     pub daily_schedule: String,
-    /// The weekly backup's cron expression, UTC. Default Sunday 04:00.
+    /// The weekly backup's cron expression, UTC. Default: Sundays at 04:00.
     pub weekly_schedule: String,
     /// The vault's key. Default: a key of its own.
     pub key: Option<Key>,
@@ -29,7 +29,7 @@ impl Default for BackupPlanProps {
     fn default() -> Self {
         BackupPlanProps {
             cold_storage_after_days: Some(30),
-            retention_days: 2557,
+            retention_days: 365,
             daily_schedule: "cron(0 3 * * ? *)".into(),
             weekly_schedule: "cron(0 4 ? * SUN *)".into(),
             key: None,

@@ -4,6 +4,9 @@ use indexmap::IndexMap;
 use stackwright_core::l1::{elasticache, logs};
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
+use crate::alarms::{
+    AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
+};
 use crate::error::{ConstructError, Problems};
 use crate::key::Key;
 use crate::metric::{Metric, Statistic};
@@ -14,37 +17,39 @@ use crate::vpc::{SubnetKind, Vpc};
 /// Redis engine versions ElastiCache runs that this construct supports.
 pub const SUPPORTED_VERSIONS: &[&str] = &["6.2", "7.0", "7.1"];
 
-/// Settings of a [`RedisCache`].
+/// Settings of a [`RedisCache`]. `Default` is [`RedisCacheProps::production`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RedisCacheProps {
-    /// Engine version, one of [`SUPPORTED_VERSIONS`]. Default `7.1`.
+    /// Engine version, one of [`SUPPORTED_VERSIONS`]. Default: `7.1`.
     pub version: String,
-    /// Node type. Default `cache.t3.micro`.
+    /// Node type. Default: `cache.t3.micro`.
     pub node_type: String,
-    /// Replicas of the primary, each in another zone where possible. Default 1.
+    /// Replicas of the primary, each in another zone where possible. Default: 1.
     pub replicas: u32,
-    /// Promote a replica when the primary fails. Default on (needs a replica).
+    /// Promote a replica when the primary fails. Default: on (needs a replica).
     pub automatic_failover: bool,
-    /// Spread nodes over zones. Default on (needs automatic failover and two zones).
+    /// Spread nodes over zones. Default: on (needs automatic failover and two zones).
     pub multi_az: bool,
-    /// Days of daily snapshots kept (0 turns them off). Default 7.
+    /// Days of daily snapshots kept (0 turns them off). Default: 7.
     pub snapshot_retention_days: u32,
-    /// Daily snapshot window, UTC. Default `02:00-03:00`.
-    pub snapshot_window: String,
-    /// Weekly maintenance window, UTC. Default `sun:05:00-sun:06:00`.
-    pub maintenance_window: String,
+    /// Daily snapshot window, UTC, as `hh:mm-hh:mm`, at least 60 minutes. Default: none,
+    /// so ElastiCache picks one.
+    pub snapshot_window: Option<String>,
+    /// Weekly maintenance window, UTC, as `ddd:hh:mm-ddd:hh:mm`, at least 60 minutes.
+    /// Default: none, so ElastiCache picks one.
+    pub maintenance_window: Option<String>,
     /// Slow-log delivery to an encrypted CloudWatch Logs group, kept this many days;
-    /// `None` turns it off. Default 7.
+    /// `None` turns it off. Default: 365.
     pub slow_log_retention_days: Option<u32>,
     /// Engine parameters of the parameter group. Default: none changed.
     pub parameters: IndexMap<String, String>,
     /// The key for data at rest and the AUTH token. Default: a key of the cache's own.
     pub key: Option<Key>,
-    /// The subnets it lives in. Default isolated.
+    /// The subnets it lives in. Default: isolated.
     pub subnets: SubnetKind,
-    /// The port. Default 6379.
+    /// The port. Default: 6379, Redis's own.
     pub port: u16,
-    /// What happens to the data when the stack lets go of it. Default `Snapshot`.
+    /// What happens to the data when the stack lets go of it. Default: `Snapshot`.
     pub removal_policy: RemovalPolicy,
 }
 
@@ -64,9 +69,9 @@ impl RedisCacheProps {
             automatic_failover: true,
             multi_az: true,
             snapshot_retention_days: 7,
-            snapshot_window: "02:00-03:00".into(),
-            maintenance_window: "sun:05:00-sun:06:00".into(),
-            slow_log_retention_days: Some(7),
+            snapshot_window: None,
+            maintenance_window: None,
+            slow_log_retention_days: Some(365),
             parameters: IndexMap::new(),
             key: None,
             subnets: SubnetKind::Isolated,
@@ -75,13 +80,15 @@ impl RedisCacheProps {
         }
     }
 
-    /// Staging: one node, one day of snapshots, removed with its stack.
+    /// Cheap non-production: one node, one day of snapshots, slow logs kept 90 days,
+    /// removed with its stack.
     pub fn staging() -> Self {
         RedisCacheProps {
             replicas: 0,
             automatic_failover: false,
             multi_az: false,
             snapshot_retention_days: 1,
+            slow_log_retention_days: Some(90),
             removal_policy: RemovalPolicy::Delete,
             ..RedisCacheProps::production()
         }
@@ -272,8 +279,12 @@ impl RedisCache {
                 cache_parameter_group_name: Some(parameter_group.ref_()),
                 security_group_ids: Some(vec![security_group.group_id()].into()),
                 snapshot_retention_limit: Some(i64::from(props.snapshot_retention_days).into()),
-                snapshot_window: (props.snapshot_retention_days > 0).then(|| props.snapshot_window.as_str().into()),
-                preferred_maintenance_window: Some(props.maintenance_window.as_str().into()),
+                snapshot_window: props
+                    .snapshot_window
+                    .as_deref()
+                    .filter(|_| props.snapshot_retention_days > 0)
+                    .map(Into::into),
+                preferred_maintenance_window: props.maintenance_window.as_deref().map(Into::into),
                 auto_minor_version_upgrade: Some(true.into()),
                 port: Some(i64::from(props.port).into()),
                 log_delivery_configurations: slow_log.as_ref().map(|g| {
@@ -400,5 +411,64 @@ impl Connectable for RedisCache {
 impl Scope for RedisCache {
     fn scope_ref(&self) -> (stackwright_core::AppRef, stackwright_core::ElementId) {
         self.node.scope_ref()
+    }
+}
+
+// What `Alarms::watch` adds for this construct.
+impl Watchable for RedisCache {
+    fn watch_name(&self) -> String {
+        last_segment(&self.path())
+    }
+
+    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
+        let percent = |id: &str, what: &str, metric: Metric, threshold: f64| AlarmSpec {
+            id: id.into(),
+            description: format!("{what} above {threshold}% for 15 minutes"),
+            metric: AlarmMetric::Single(metric),
+            above: true,
+            threshold,
+            evaluation_periods: 3,
+            datapoints_to_alarm: 3,
+            missing: MissingData::Breaching,
+        };
+        vec![
+            percent("Cpu", "host CPU", self.metric_cpu(), t.cache_cpu_percent),
+            percent(
+                "EngineCpu",
+                "Redis engine CPU",
+                self.metric_engine_cpu(),
+                t.cache_engine_cpu_percent,
+            ),
+            percent(
+                "Memory",
+                "memory use",
+                self.metric_memory(),
+                t.cache_memory_percent,
+            ),
+            AlarmSpec {
+                id: "Evictions".into(),
+                description: "keys are being evicted for lack of memory (sessions lost)".into(),
+                metric: AlarmMetric::Single(self.metric_evictions()),
+                above: true,
+                threshold: 0.0,
+                evaluation_periods: 1,
+                datapoints_to_alarm: 1,
+                missing: MissingData::NotBreaching,
+            },
+        ]
+    }
+
+    fn graphs(&self) -> Vec<Graph> {
+        let name = self.watch_name();
+        vec![
+            Graph {
+                title: format!("{name}: CPU (%)"),
+                metrics: vec![self.metric_cpu(), self.metric_engine_cpu()],
+            },
+            Graph {
+                title: format!("{name}: memory (%) and evictions"),
+                metrics: vec![self.metric_memory(), self.metric_evictions()],
+            },
+        ]
     }
 }

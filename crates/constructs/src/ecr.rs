@@ -23,23 +23,23 @@ const PUSH_ACTIONS: &[&str] = &[
     "ecr:UploadLayerPart",
 ];
 
-/// Settings of an [`ImageRepository`]. Every default is the FlowViz production choice.
+/// Settings of an [`ImageRepository`]. `Default` is [`ImageRepositoryProps::production`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageRepositoryProps {
-    /// The repository name, such as `flowviz/api`. Default: none, so CloudFormation
+    /// The repository name, such as `team/service`. Default: none, so CloudFormation
     /// generates one (a fixed name makes the repository impossible to replace).
     pub repository_name: Option<String>,
-    /// How many images the lifecycle policy keeps; older ones expire. Default 10.
+    /// How many images the lifecycle policy keeps; older ones expire. Default: 10.
     pub keep_last_images: u32,
-    /// Scan every pushed image for known vulnerabilities. Default on.
+    /// Scan every pushed image for known vulnerabilities. Default: on.
     pub scan_on_push: bool,
     /// Refuse to overwrite a tag once pushed, so a tag names one image forever and a
-    /// deployed tag cannot change under a running fleet. Default on.
+    /// deployed tag cannot change under a running fleet. Default: on.
     pub immutable_tags: bool,
     /// The key the images are encrypted with. Default: a key of the repository's own.
     pub key: Option<Key>,
     /// What happens to the repository (and its images) when the stack lets go of it.
-    /// Default `Retain`: images are release artefacts that rollbacks need.
+    /// Default: `Retain`: images are release artefacts that rollbacks need.
     pub removal_policy: RemovalPolicy,
 }
 
@@ -101,7 +101,7 @@ fn validate(path: &str, props: &ImageRepositoryProps) -> Result<(), ConstructErr
             is_repository_name(name),
             || format!("repository_name '{name}' is not a valid ECR repository name"),
             "use 2 to 256 lowercase letters and digits, in segments separated by '/', \
-             with '.', '_' or '-' between words, like flowviz/api",
+             with '.', '_' or '-' between words, like team/service",
         );
     }
     p.check(
@@ -137,7 +137,7 @@ fn lifecycle_policy(keep: u32) -> String {
 /// use stackwright_constructs::ecr::{ImageRepository, ImageRepositoryProps};
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
-/// let repo = ImageRepository::new(&stack, "Images", ImageRepositoryProps::production().with_name("flowviz/api")).unwrap();
+/// let repo = ImageRepository::new(&stack, "Images", ImageRepositoryProps::production().with_name("team/service")).unwrap();
 /// let _image = repo.uri_for_tag("v1.4.2");
 /// ```
 #[derive(Clone)]

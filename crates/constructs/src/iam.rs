@@ -179,11 +179,13 @@ pub trait Grantable {
 /// Settings of a [`Role`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleProps {
-    /// The service that assumes the role, such as `ec2.amazonaws.com`.
+    /// The service that assumes the role, such as `ec2.amazonaws.com`. Default: none;
+    /// required ([`RoleProps::for_service`]).
     pub assumed_by: String,
-    /// What the role is for.
+    /// What the role is for. Default: none.
     pub description: Option<String>,
     /// ARNs of managed policies to attach (for example AWS's `AmazonSSMManagedInstanceCore`).
+    /// Default: none.
     pub managed_policy_arns: Vec<Value<String>>,
 }
 

@@ -14,7 +14,7 @@ use crate::iam::{Grantable, PolicyDocument, PolicyStatement, Principal};
 pub struct KeyProps {
     /// What the key protects. Default: empty (the construct path is used).
     pub description: Option<String>,
-    /// An alias such as `alias/flowviz-production-db`. Default: none.
+    /// An alias such as `alias/orders-production-db`. Default: none.
     pub alias: Option<String>,
     /// Yearly automatic rotation of the key material. Default: on.
     pub enable_rotation: bool,

@@ -146,9 +146,9 @@ impl Peer {
 /// Settings of a [`SecurityGroup`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityGroupProps {
-    /// The VPC id.
+    /// The VPC id. Default: none; required.
     pub vpc_id: Value<String>,
-    /// What the group is for; shown in the console and required by AWS.
+    /// What the group is for; shown in the console. Default: none; required by AWS.
     pub description: String,
 }
 

@@ -43,7 +43,8 @@ pub enum SubnetCidrs {
 /// One tier of subnets, one subnet per AZ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubnetTier {
-    /// The tier's name, part of construct paths (`Public`, `Private`, `Database`).
+    /// The tier's name, part of construct paths and so of logical ids (`Public`,
+    /// `Private`, `Isolated`).
     pub name: String,
     /// Its routing.
     pub kind: SubnetKind,
@@ -149,20 +150,22 @@ impl InterfaceEndpoint {
     }
 }
 
-/// Settings of a [`Vpc`]. Every field has a documented default; `production()` and
-/// `staging()` are the FlowViz layout.
+/// Settings of a [`Vpc`]. `Default` is [`VpcProps::production`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct VpcProps {
-    /// The VPC's IPv4 block, /16 to /28. Default `10.0.0.0/16`.
+    /// The VPC's IPv4 block, /16 to /28. Default: `10.0.0.0/16`.
     pub cidr: String,
-    /// The zones. Default: 2 (`Fn::GetAZs`).
+    /// The zones. Default: the region's first 2 (`Fn::GetAZs`).
     pub azs: Azs,
-    /// The subnet tiers. Default: private 10.0.1.0/24.., public 10.0.101.0/24..,
-    /// database (isolated) 10.0.201.0/24.. (blocks of /24 at 1, 101 and 201).
+    /// The subnet tiers, one subnet per zone in each. Default: [`VpcProps::default_tiers`]:
+    /// `Public`, `Private` (with egress through NAT) and `Isolated`, each a /20 per zone
+    /// (10.0.0.0/20.., 10.0.64.0/20.., 10.0.128.0/20.. in the default block), room for
+    /// four zones per tier.
     pub tiers: Vec<SubnetTier>,
-    /// NAT gateways. Default: one per AZ.
+    /// NAT gateways. Default: one per zone.
     pub nat_gateways: NatGateways,
-    /// Flow logs. Default: CloudWatch Logs, 7 days.
+    /// Flow logs. Default: a KMS-encrypted CloudWatch Logs group kept 365 days (a year,
+    /// what most audit regimes ask for).
     pub flow_logs: FlowLogs,
     /// The key for the flow log group. Default: a key of the VPC's own.
     pub logs_key: Option<Key>,
@@ -185,18 +188,18 @@ impl Default for VpcProps {
 }
 
 impl VpcProps {
-    /// The FlowViz production network: 2 AZs, NAT per AZ, flow logs 7 days.
+    /// A production network: 2 zones, public, private and isolated tiers, a NAT gateway
+    /// per zone, flow logs kept a year, an S3 gateway endpoint, the default security
+    /// group emptied.
     pub fn production() -> Self {
         VpcProps {
             cidr: "10.0.0.0/16".to_string(),
             azs: Azs::Count(2),
-            tiers: vec![
-                SubnetTier::blocks("Private", SubnetKind::PrivateWithEgress, 24, 1),
-                SubnetTier::blocks("Public", SubnetKind::Public, 24, 101),
-                SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 201),
-            ],
+            tiers: VpcProps::default_tiers(),
             nat_gateways: NatGateways::PerAz,
-            flow_logs: FlowLogs::CloudWatch { retention_days: 7 },
+            flow_logs: FlowLogs::CloudWatch {
+                retention_days: 365,
+            },
             logs_key: None,
             s3_gateway_endpoint: true,
             interface_endpoints: Vec::new(),
@@ -204,12 +207,24 @@ impl VpcProps {
         }
     }
 
-    /// Staging: the same plan with a single NAT gateway.
+    /// Cheap non-production: the same plan with a single NAT gateway (egress stops if
+    /// its zone fails) and flow logs kept 90 days.
     pub fn staging() -> Self {
         VpcProps {
             nat_gateways: NatGateways::Single,
+            flow_logs: FlowLogs::CloudWatch { retention_days: 90 },
             ..VpcProps::production()
         }
+    }
+
+    /// `Public`, `Private` and `Isolated` tiers of /20 blocks: blocks 0-3, 4-7 and 8-11
+    /// of the VPC's block cut into /20s, one per zone.
+    pub fn default_tiers() -> Vec<SubnetTier> {
+        vec![
+            SubnetTier::blocks("Public", SubnetKind::Public, 20, 0),
+            SubnetTier::blocks("Private", SubnetKind::PrivateWithEgress, 20, 4),
+            SubnetTier::blocks("Isolated", SubnetKind::Isolated, 20, 8),
+        ]
     }
 }
 
@@ -264,7 +279,7 @@ struct VpcInner {
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
 /// let vpc = Vpc::new(&stack, "Network", VpcProps::production()).unwrap();
 /// assert_eq!(vpc.az_count(), 2);
-/// assert_eq!(vpc.subnets(SubnetKind::Isolated)[1].cidr.as_deref(), Some("10.0.202.0/24"));
+/// assert_eq!(vpc.subnets(SubnetKind::Isolated)[1].cidr.as_deref(), Some("10.0.144.0/20"));
 /// ```
 #[derive(Clone)]
 pub struct Vpc {

@@ -12,7 +12,7 @@ pub struct WebAclProps {
     /// inputs (Log4j and friends), SQL injection and Amazon's IP reputation list.
     pub managed_rule_groups: Vec<String>,
     /// Requests per 5 minutes one client IP may make before it is blocked; `None` turns the
-    /// rate rule off. Default 2,000.
+    /// rate rule off. Default: 2,000.
     pub rate_limit_per_5_minutes: Option<u32>,
 }
 

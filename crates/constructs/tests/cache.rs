@@ -87,8 +87,6 @@ fn production_is_a_replicated_encrypted_redis_7_1() {
                 "CacheParameterGroupName": r("CacheParameterGroup"),
                 "SecurityGroupIds": [get_att("CacheSecurityGroup", "GroupId")],
                 "SnapshotRetentionLimit": 7,
-                "SnapshotWindow": "02:00-03:00",
-                "PreferredMaintenanceWindow": "sun:05:00-sun:06:00",
                 "AutoMinorVersionUpgrade": true,
                 "Port": 6379,
                 "ReplicationGroupDescription": "Redis Test/Cache",
@@ -163,7 +161,7 @@ fn the_cache_has_its_own_key_subnet_group_parameter_group_and_group() {
         "AWS::ElastiCache::SubnetGroup",
         Matcher::exact(json!({
             "Description": "Subnets of Test/Cache",
-            "SubnetIds": [r("NetworkDatabaseSubnet1Subnet"), r("NetworkDatabaseSubnet2Subnet")]
+            "SubnetIds": [r("NetworkIsolatedSubnet1Subnet"), r("NetworkIsolatedSubnet2Subnet")]
         })),
     );
     t.has_resource_properties(
@@ -187,7 +185,7 @@ fn the_slow_log_goes_to_an_encrypted_log_group() {
     t.has_resource(
         "AWS::Logs::LogGroup",
         json!({
-            "Properties": { "KmsKeyId": get_att("CacheKey", "Arn"), "RetentionInDays": 7 },
+            "Properties": { "KmsKeyId": get_att("CacheKey", "Arn"), "RetentionInDays": 365 },
             "DeletionPolicy": "Retain"
         }),
     );

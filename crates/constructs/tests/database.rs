@@ -1,4 +1,4 @@
-//! `PostgresDb`: the FlowViz RDS instance (production and staging), the Aurora cluster, the
+//! `PostgresDb`: the RDS instance (production and staging presets), the Aurora cluster, the
 //! handle (endpoints, secret, connections, metrics), grants, snapshots and every
 //! construction error.
 
@@ -34,7 +34,7 @@ fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
     }
 }
 
-/// A stack with the FlowViz VPC and a database built from `props`.
+/// A stack with a two-zone VPC and a database built from `props`.
 fn with_vpc(props: PostgresDbProps) -> (App, Stack, PostgresDb) {
     let app = App::new();
     let s = stack(&app);
@@ -94,7 +94,7 @@ fn instance_with(
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn production_instance_has_every_flowviz_setting() {
+fn production_instance_has_every_documented_default() {
     let t = template(PostgresDbProps::production());
     t.resource_count_is("AWS::RDS::DBInstance", 1);
     t.resource_count_is("AWS::RDS::DBCluster", 0);
@@ -113,8 +113,6 @@ fn production_instance_has_every_flowviz_setting() {
                 "KmsKeyId": get_att("DatabaseKey", "Arn"),
                 "DBParameterGroupName": r("DatabaseParameterGroup"),
                 "BackupRetentionPeriod": 7,
-                "PreferredBackupWindow": "03:00-04:00",
-                "PreferredMaintenanceWindow": "sun:04:00-sun:05:00",
                 "DeletionProtection": true,
                 "EnablePerformanceInsights": true,
                 "PerformanceInsightsKMSKeyId": get_att("DatabaseKey", "Arn"),
@@ -128,8 +126,7 @@ fn production_instance_has_every_flowviz_setting() {
                 "PubliclyAccessible": false,
                 "DBSubnetGroupName": r("DatabaseSubnetGroup"),
                 "VPCSecurityGroups": [get_att("DatabaseSecurityGroup", "GroupId")],
-                "DBName": "flowviz",
-                "MasterUsername": "flowviz",
+                "MasterUsername": "dbadmin",
                 "ManageMasterUserPassword": true,
                 "MasterUserSecret": { "KmsKeyId": get_att("DatabaseKey", "Arn") },
                 "Port": "5432"
@@ -137,6 +134,16 @@ fn production_instance_has_every_flowviz_setting() {
             "DeletionPolicy": "Snapshot",
             "UpdateReplacePolicy": "Snapshot"
         }),
+    );
+    // No application's names or windows: no database beyond PostgreSQL's own, and RDS
+    // picks the backup and maintenance windows.
+    t.has_resource_properties(
+        "AWS::RDS::DBInstance",
+        Matcher::object([
+            ("DBName", Matcher::absent()),
+            ("PreferredBackupWindow", Matcher::absent()),
+            ("PreferredMaintenanceWindow", Matcher::absent()),
+        ]),
     );
     // No opt-out in production.
     t.has_resource(
@@ -211,7 +218,7 @@ fn the_subnet_group_is_over_the_isolated_subnets() {
         "AWS::RDS::DBSubnetGroup",
         Matcher::exact(json!({
             "DBSubnetGroupDescription": "Subnets of Test/Database",
-            "SubnetIds": [r("NetworkDatabaseSubnet1Subnet"), r("NetworkDatabaseSubnet2Subnet")]
+            "SubnetIds": [r("NetworkIsolatedSubnet1Subnet"), r("NetworkIsolatedSubnet2Subnet")]
         })),
     );
 }
@@ -325,8 +332,27 @@ fn monitoring_and_performance_insights_can_be_turned_off() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn staging_is_single_az_with_its_reason_recorded_and_still_locked_down() {
+fn staging_is_cheaper_but_still_multi_az_and_locked_down() {
     let t = template(PostgresDbProps::staging());
+    t.has_resource_properties(
+        "AWS::RDS::DBInstance",
+        Matcher::object([
+            ("MultiAZ", Matcher::from(json!(true))),
+            ("DeletionProtection", Matcher::from(json!(false))),
+        ]),
+    );
+    t.has_resource(
+        "AWS::RDS::DBInstance",
+        Matcher::object([("Metadata", Matcher::absent())]),
+    );
+}
+
+#[test]
+fn staging_in_one_zone_records_the_callers_reason_and_is_still_locked_down() {
+    let t =
+        template(PostgresDbProps::staging().single_az(
+            "staging runs in one zone to halve the database bill; production is Multi-AZ",
+        ));
     t.has_resource(
         "AWS::RDS::DBInstance",
         json!({
@@ -385,8 +411,40 @@ fn a_single_az_reason_of_the_callers_is_what_is_recorded() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn aurora_is_a_cluster_with_a_writer_and_two_readers() {
+fn the_aurora_preset_is_a_writer_and_one_reader() {
     let (_app, s, db) = with_vpc(PostgresDbProps::aurora_production());
+    let t = Template::from_stack(&s);
+    t.resource_count_is("AWS::RDS::DBInstance", 2);
+    assert_eq!(db.readers().len(), 1);
+    t.has_resource_properties(
+        "AWS::RDS::DBCluster",
+        Matcher::object([
+            ("BackupRetentionPeriod", Matcher::from(json!(7))),
+            ("DatabaseName", Matcher::absent()),
+            ("MasterUsername", Matcher::from(json!("dbadmin"))),
+        ]),
+    );
+}
+
+/// An application's Aurora: two readers, 35-day backups, its own database and windows.
+fn aurora_of_an_application() -> PostgresDbProps {
+    PostgresDbProps {
+        deployment: Deployment::Aurora {
+            class: "db.r6g.large".into(),
+            readers: 2,
+        },
+        database_name: Some("orders".into()),
+        master_username: "orders".into(),
+        backup_retention_days: 35,
+        backup_window: Some("03:00-04:00".into()),
+        maintenance_window: Some("sun:04:00-sun:05:00".into()),
+        ..PostgresDbProps::aurora_production()
+    }
+}
+
+#[test]
+fn aurora_is_a_cluster_with_a_writer_and_two_readers() {
+    let (_app, s, db) = with_vpc(aurora_of_an_application());
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::RDS::DBCluster", 1);
     t.resource_count_is("AWS::RDS::DBInstance", 3);
@@ -409,8 +467,8 @@ fn aurora_is_a_cluster_with_a_writer_and_two_readers() {
                 "DBClusterParameterGroupName": r("DatabaseClusterParameterGroup"),
                 "DBSubnetGroupName": r("DatabaseSubnetGroup"),
                 "VpcSecurityGroupIds": [get_att("DatabaseSecurityGroup", "GroupId")],
-                "DatabaseName": "flowviz",
-                "MasterUsername": "flowviz",
+                "DatabaseName": "orders",
+                "MasterUsername": "orders",
                 "ManageMasterUserPassword": true,
                 "MasterUserSecret": { "KmsKeyId": get_att("DatabaseKey", "Arn") },
                 "Port": 5432
@@ -454,7 +512,8 @@ fn aurora_is_a_cluster_with_a_writer_and_two_readers() {
     }
     assert!(db.is_aurora());
     assert_eq!(db.readers().len(), 2);
-    assert!(db.cluster().is_some() && db.instance().is_some());
+    assert!(db.cluster().is_some());
+    assert_eq!(db.instance().path(), "Test/Database/Writer");
 }
 
 #[test]
@@ -533,7 +592,7 @@ fn connections_use_the_database_port() {
 #[test]
 fn metrics_name_the_instance_or_the_cluster() {
     let (_app, _s, db) = with_vpc(PostgresDbProps::production());
-    let id = db.instance().unwrap().ref_();
+    let id = db.instance().ref_();
     let cpu = db.metric_cpu();
     assert_eq!(
         (cpu.namespace.as_str(), cpu.name.as_str()),

@@ -263,7 +263,7 @@ fn a_repository_name_ecr_refuses_is_refused() {
             format!("repository_name '{name}' is not a valid ECR repository name")
         );
         assert!(
-            fix.contains("lowercase") && fix.contains("flowviz/api"),
+            fix.contains("lowercase") && fix.contains("team/service"),
             "{fix}"
         );
     }

@@ -5,11 +5,14 @@
 
 use serde_json::{Value as Json, json};
 use stackwright_constructs::ConstructError;
-use stackwright_constructs::alb::{BlueGreenAlb, BlueGreenAlbProps, Colour, TargetType};
+use stackwright_constructs::alb::{
+    BlueGreenAlb, BlueGreenAlbProps, Colour, HealthCheck, TargetType, TestListener,
+};
 use stackwright_constructs::fleet::{
     AppFleet, AppFleetProps, Capacity, ColourState, Compute, FargateSettings, ImageSource,
-    SecretEnv,
+    SecretEnv, WorkerSettings,
 };
+use stackwright_constructs::opt_out::skip_check;
 use stackwright_constructs::secret::Secret;
 use stackwright_constructs::vpc::{Vpc, VpcAttributes};
 use stackwright_core::{App, Env, Pseudo, Stack, Value, cfn_format};
@@ -65,19 +68,31 @@ fn target_type_for(props: &AppFleetProps) -> TargetType {
     }
 }
 
+/// The test application's load balancer: port 8000, `/api/health`, a test listener.
 fn alb_props(target_type: TargetType) -> BlueGreenAlbProps {
     BlueGreenAlbProps {
         target_type,
+        target_port: Some(8000),
+        health_check: HealthCheck::path("/api/health"),
+        test_listener: Some(TestListener {
+            port: 8443,
+            allowed_from: None,
+        }),
         ..BlueGreenAlbProps::production("app.example.com")
     }
 }
 
-/// `props` with the release tags and `SECRET_KEY` from an existing secret.
+/// `props` with the release tags, the test application's environment and `SECRET_KEY`
+/// from an existing secret.
 fn released(props: AppFleetProps) -> AppFleetProps {
     let secret = secret_key();
     AppFleetProps {
         blue: ColourState::serving("v1.4.2"),
         green: ColourState::scaled_to_zero("v1.4.1"),
+        environment: [("ENVIRONMENT", "production"), ("DEBUG", "false")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect(),
         secret_environment: [("SECRET_KEY".to_string(), SecretEnv::whole(&secret))]
             .into_iter()
             .collect(),
@@ -97,6 +112,12 @@ fn build_with(alb: BlueGreenAlbProps, props: AppFleetProps) -> Built {
     let s = stack(&app);
     let vpc = imported_vpc();
     let alb = BlueGreenAlb::new(&s, "Edge", &vpc, alb).unwrap();
+    skip_check(
+        alb.access_log_bucket(),
+        "CKV_AWS_18",
+        "the test application's access-log bucket receives the load balancer's logs",
+    )
+    .unwrap();
     let fleet = AppFleet::new(&s, "App", &vpc, &alb, props).unwrap();
     Built {
         stack: s,
@@ -177,10 +198,7 @@ fn presets() -> [(&'static str, AppFleetProps); 3] {
             released(AppFleetProps::production()),
         ),
         ("fleet_ec2_staging", released(AppFleetProps::staging())),
-        (
-            "fleet_fargate",
-            released(AppFleetProps::fargate_production()),
-        ),
+        ("fleet_fargate", fargate()),
     ]
 }
 
@@ -551,7 +569,7 @@ fn logs_go_to_a_kms_encrypted_group_with_retention() {
     t.has_resource(
         "AWS::Logs::LogGroup",
         json!({
-            "Properties": { "KmsKeyId": get_att("AppKey", "Arn"), "RetentionInDays": 30 },
+            "Properties": { "KmsKeyId": get_att("AppKey", "Arn"), "RetentionInDays": 365 },
             "DeletionPolicy": "Retain",
         }),
     );
@@ -619,8 +637,13 @@ fn an_external_repository_is_pulled_from_by_uri_and_granted_by_arn() {
 }
 
 #[test]
-fn staging_is_one_to_two_instances_with_basic_monitoring_and_logs_deleted_with_the_stack() {
-    let t = template(released(AppFleetProps::staging()));
+fn staging_is_one_to_two_instances_with_basic_monitoring_and_logs_kept_90_days_and_deleted_with_the_stack()
+ {
+    let mut props = released(AppFleetProps::staging());
+    props
+        .environment
+        .insert("ENVIRONMENT".into(), Value::from("staging"));
+    let t = template(props);
     let blue = &resource(&t, "AppBlueGroup");
     assert!(Matcher::from(json!({
         "Properties": { "MinSize": "1", "MaxSize": "2", "DesiredCapacity": "1" },
@@ -634,7 +657,7 @@ fn staging_is_one_to_two_instances_with_basic_monitoring_and_logs_deleted_with_t
     );
     t.has_resource(
         "AWS::Logs::LogGroup",
-        json!({ "Properties": { "RetentionInDays": 7 }, "DeletionPolicy": "Delete" }),
+        json!({ "Properties": { "RetentionInDays": 90 }, "DeletionPolicy": "Delete" }),
     );
     assert!(boot_script(&t, "AppBlueLaunchTemplate").contains("add_env ENVIRONMENT 'staging'"));
 }
@@ -818,8 +841,27 @@ fn escape_hatches_reach_the_l1_resources() {
 // Fargate
 // ---------------------------------------------------------------------------------------
 
+/// The Fargate preset with the test application's worker.
 fn fargate() -> AppFleetProps {
-    released(AppFleetProps::fargate_production())
+    let mut props = released(AppFleetProps::fargate_production());
+    if let Compute::Fargate(s) = &mut props.compute {
+        s.worker = Some(WorkerSettings {
+            command: [
+                "celery",
+                "--app",
+                "app.worker",
+                "worker",
+                "--loglevel",
+                "INFO",
+            ]
+            .map(String::from)
+            .to_vec(),
+            cpu: 256,
+            memory_mib: 512,
+            desired_count: 1,
+        });
+    }
+    props
 }
 
 #[test]
@@ -876,7 +918,7 @@ fn the_task_definition_is_read_only_non_root_with_secrets_injected_and_encrypted
     .matches(definition), "{definition:#}");
     t.has_resource_properties(
         "AWS::Logs::LogGroup",
-        json!({ "KmsKeyId": get_att("AppKey", "Arn"), "RetentionInDays": 30 }),
+        json!({ "KmsKeyId": get_att("AppKey", "Arn"), "RetentionInDays": 365 }),
     );
 }
 
@@ -1319,7 +1361,7 @@ fn a_load_balancer_of_instance_targets_is_refused_for_fargate() {
 #[test]
 fn a_port_other_than_the_target_port_is_refused() {
     let (path, message, fix) = fleet_error(AppFleetProps {
-        port: 8080,
+        port: Some(8080),
         ..released(AppFleetProps::production())
     });
     assert_eq!(path, "Test/App");
@@ -1339,7 +1381,7 @@ fn names_that_are_not_shell_safe_are_refused() {
     assert!(fix.contains("letters, digits and _"), "{fix}");
 
     let (_, message, _) = fleet_error(AppFleetProps {
-        health_check_path: "/health; reboot".into(),
+        health_check_path: Some("/health; reboot".into()),
         ..released(AppFleetProps::production())
     });
     assert_eq!(message, "health_check_path '/health; reboot'");
@@ -1403,15 +1445,20 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
-fn presets_are_the_documented_flowviz_settings() {
+fn presets_are_the_documented_neutral_settings() {
     let p = AppFleetProps::production();
     assert_eq!(p.capacity, Capacity::new(2, 4, 2));
     assert_eq!(p.capacity_of(Colour::Green), Capacity::ZERO);
     assert_eq!(
         (p.cpu_target_percent, p.port, p.health_check_grace_seconds),
-        (70, 8000, 300)
+        (70, None, 300)
     );
-    assert_eq!(p.health_check_path, "/api/health");
+    // No application's contract: the port and health path come from the load balancer,
+    // the environment is empty, logs are kept a year (90 days in staging).
+    assert_eq!(p.health_check_path, None);
+    assert!(p.environment.is_empty() && p.secret_environment.is_empty());
+    assert_eq!(p.log_retention_days, 365);
+    assert_eq!(AppFleetProps::staging().log_retention_days, 90);
     let Compute::Ec2(ec2) = &p.compute else {
         panic!("production is EC2")
     };
@@ -1430,7 +1477,10 @@ fn presets_are_the_documented_flowviz_settings() {
         panic!("fargate_production is Fargate")
     };
     assert_eq!((s.cpu, s.memory_mib, s.bake_time_minutes), (512, 1024, 15));
-    assert!(s.worker.is_some());
+    assert!(
+        s.worker.is_none(),
+        "a worker's command is the application's to name"
+    );
     assert_eq!(AppFleetProps::default().capacity, p.capacity);
 }
 

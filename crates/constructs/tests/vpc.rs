@@ -1,5 +1,6 @@
-//! `Vpc`: the FlowViz subnet plan, routing, NAT, flow logs, endpoints, the default security
-//! group's remediation, imported VPCs, snapshots of the presets and every construction error.
+//! `Vpc`: the default subnet plan and an application's own, routing, NAT, flow logs,
+//! endpoints, the default security group's remediation, imported VPCs, snapshots of the
+//! presets and every construction error.
 
 use serde_json::{Value as Json, json};
 use stackwright_constructs::ConstructError;
@@ -14,6 +15,19 @@ use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack_in(app: &App, region: &str) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", region)).unwrap()
+}
+
+/// `preset` with an application's own address plan: /24 tiers at blocks 1, 101 and 201
+/// (private 10.0.1.0/24.., public 10.0.101.0/24.., database 10.0.201.0/24..).
+fn planned(preset: VpcProps) -> VpcProps {
+    VpcProps {
+        tiers: vec![
+            SubnetTier::blocks("Private", SubnetKind::PrivateWithEgress, 24, 1),
+            SubnetTier::blocks("Public", SubnetKind::Public, 24, 101),
+            SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 201),
+        ],
+        ..preset
+    }
 }
 
 /// The template of a stack holding just a VPC built from `props`.
@@ -65,12 +79,64 @@ fn cidrs_of_tier(t: &Template, tier: &str) -> Vec<(String, String)> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The production plan
+// The default plan
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_default_plan_is_three_tiers_of_slash_20s_named_for_their_routing() {
+    let t = template_of(VpcProps::default());
+    assert_eq!(
+        cidrs_of_tier(&t, "Public"),
+        [
+            (
+                "NetworkPublicSubnet1Subnet".to_string(),
+                "10.0.0.0/20".to_string()
+            ),
+            (
+                "NetworkPublicSubnet2Subnet".to_string(),
+                "10.0.16.0/20".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        cidrs_of_tier(&t, "Private"),
+        [
+            (
+                "NetworkPrivateSubnet1Subnet".to_string(),
+                "10.0.64.0/20".to_string()
+            ),
+            (
+                "NetworkPrivateSubnet2Subnet".to_string(),
+                "10.0.80.0/20".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        cidrs_of_tier(&t, "Isolated"),
+        [
+            (
+                "NetworkIsolatedSubnet1Subnet".to_string(),
+                "10.0.128.0/20".to_string()
+            ),
+            (
+                "NetworkIsolatedSubnet2Subnet".to_string(),
+                "10.0.144.0/20".to_string()
+            ),
+        ]
+    );
+    t.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": 365 }));
+    let staging = template_of(VpcProps::staging());
+    staging.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": 90 }));
+    staging.resource_count_is("AWS::EC2::NatGateway", 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// An application's own plan
 // ---------------------------------------------------------------------------------------
 
 #[test]
 fn production_vpc_is_10_0_0_0_16_with_dns() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::VPC", 1);
     t.has_resource_properties(
         "AWS::EC2::VPC",
@@ -85,7 +151,7 @@ fn production_vpc_is_10_0_0_0_16_with_dns() {
 
 #[test]
 fn production_subnets_are_exactly_the_flowviz_layout() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::Subnet", 6);
     let expect = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -138,7 +204,7 @@ fn production_subnets_are_exactly_the_flowviz_layout() {
 fn the_handle_reports_the_plan() {
     let app = App::new();
     let stack = stack_in(&app, "us-east-1");
-    let vpc = Vpc::new(&stack, "Network", VpcProps::production()).unwrap();
+    let vpc = Vpc::new(&stack, "Network", planned(VpcProps::production())).unwrap();
     assert_eq!(vpc.az_count(), 2);
     let cidrs = |kind| -> Vec<String> {
         vpc.subnets(kind)
@@ -170,13 +236,13 @@ fn the_handle_reports_the_plan() {
 
 #[test]
 fn no_subnet_gives_instances_public_ips() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.all_resources_properties("AWS::EC2::Subnet", json!({ "MapPublicIpOnLaunch": false }));
 }
 
 #[test]
 fn every_subnet_has_its_own_route_table_and_association() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::RouteTable", 6);
     t.resource_count_is("AWS::EC2::SubnetRouteTableAssociation", 6);
     for tier in ["Private", "Public", "Database"] {
@@ -194,7 +260,7 @@ fn every_subnet_has_its_own_route_table_and_association() {
 
 #[test]
 fn production_has_one_nat_gateway_per_zone_in_the_public_subnets() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::NatGateway", 2);
     t.resource_count_is("AWS::EC2::EIP", 2);
     for i in 1..=2 {
@@ -226,7 +292,7 @@ fn production_has_one_nat_gateway_per_zone_in_the_public_subnets() {
 
 #[test]
 fn staging_has_a_single_nat_gateway_serving_both_private_route_tables() {
-    let t = template_of(VpcProps::staging());
+    let t = template_of(planned(VpcProps::staging()));
     t.resource_count_is("AWS::EC2::NatGateway", 1);
     t.resource_count_is("AWS::EC2::EIP", 1);
     t.has_resource_properties(
@@ -252,7 +318,10 @@ fn staging_has_a_single_nat_gateway_serving_both_private_route_tables() {
 
 #[test]
 fn isolated_subnets_have_no_route_out_of_the_vpc() {
-    for props in [VpcProps::production(), VpcProps::staging()] {
+    for props in [
+        planned(VpcProps::production()),
+        planned(VpcProps::staging()),
+    ] {
         let t = template_of(props);
         // Two public routes to the internet gateway and two private routes to NAT; none
         // for the Database tier.
@@ -274,7 +343,7 @@ fn isolated_subnets_have_no_route_out_of_the_vpc() {
 
 #[test]
 fn public_routes_go_to_the_internet_gateway_after_it_is_attached() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::InternetGateway", 1);
     t.has_resource_properties(
         "AWS::EC2::VPCGatewayAttachment",
@@ -305,7 +374,7 @@ fn public_routes_go_to_the_internet_gateway_after_it_is_attached() {
 fn three_zones_extend_every_tier_by_one_block() {
     let t = template_of(VpcProps {
         azs: Azs::Count(3),
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::EC2::Subnet", 9);
     t.resource_count_is("AWS::EC2::NatGateway", 3);
@@ -324,7 +393,7 @@ fn three_zones_extend_every_tier_by_one_block() {
 fn named_zones_are_written_as_given() {
     let t = template_of(VpcProps {
         azs: Azs::Named(vec!["us-east-1a".into(), "us-east-1c".into()]),
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.has_resource_properties(
         "AWS::EC2::Subnet",
@@ -347,7 +416,7 @@ fn explicit_subnet_cidrs_are_used() {
             },
             SubnetTier::blocks("Edge", SubnetKind::Public, 24, 0),
         ],
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.has_resource_properties(
         "AWS::EC2::Subnet",
@@ -369,7 +438,7 @@ fn an_isolated_only_vpc_has_no_internet_gateway_nor_nat() {
             201,
         )],
         nat_gateways: NatGateways::None,
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::EC2::InternetGateway", 0);
     t.resource_count_is("AWS::EC2::VPCGatewayAttachment", 0);
@@ -386,7 +455,7 @@ fn public_and_isolated_tiers_without_nat_have_no_nat_gateway() {
             SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 201),
         ],
         nat_gateways: NatGateways::None,
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::EC2::InternetGateway", 1);
     t.resource_count_is("AWS::EC2::NatGateway", 0);
@@ -398,8 +467,8 @@ fn public_and_isolated_tiers_without_nat_have_no_nat_gateway() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn flow_logs_go_to_an_encrypted_log_group_kept_7_days() {
-    let t = template_of(VpcProps::production());
+fn flow_logs_go_to_an_encrypted_log_group_kept_a_year() {
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::FlowLog", 1);
     t.resource_count_is("AWS::Logs::LogGroup", 1);
     t.has_resource(
@@ -407,7 +476,7 @@ fn flow_logs_go_to_an_encrypted_log_group_kept_7_days() {
         json!({
             "Properties": {
                 "KmsKeyId": { "Fn::GetAtt": ["NetworkFlowLogsKey", "Arn"] },
-                "RetentionInDays": 7
+                "RetentionInDays": 365
             },
             "DeletionPolicy": "Retain"
         }),
@@ -432,7 +501,7 @@ fn flow_logs_go_to_an_encrypted_log_group_kept_7_days() {
 
 #[test]
 fn the_flow_log_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::KMS::Key", 1);
     t.has_resource(
         "AWS::KMS::Key",
@@ -456,7 +525,7 @@ fn the_flow_log_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it() {
 
 #[test]
 fn the_flow_log_role_is_scoped_to_its_log_group() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.has_resource_properties(
         "AWS::IAM::Role",
         json!({
@@ -484,7 +553,7 @@ fn the_flow_log_role_is_scoped_to_its_log_group() {
 fn flow_log_retention_is_configurable() {
     let t = template_of(VpcProps {
         flow_logs: FlowLogs::CloudWatch { retention_days: 90 },
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": 90 }));
 }
@@ -499,7 +568,7 @@ fn flow_logs_can_use_a_key_of_the_callers() {
         "Network",
         VpcProps {
             logs_key: Some(key),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     )
     .unwrap();
@@ -530,7 +599,7 @@ fn flow_logs_can_go_to_s3() {
         flow_logs: FlowLogs::S3 {
             bucket_arn: Value::from("arn:aws:s3:::flowviz-flow-logs"),
         },
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::Logs::LogGroup", 0);
     t.resource_count_is("AWS::KMS::Key", 0);
@@ -551,7 +620,7 @@ fn flow_logs_can_go_to_s3() {
 fn flow_logs_can_be_turned_off() {
     let t = template_of(VpcProps {
         flow_logs: FlowLogs::Off,
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::EC2::FlowLog", 0);
     t.resource_count_is("AWS::Logs::LogGroup", 0);
@@ -563,7 +632,7 @@ fn flow_logs_can_be_turned_off() {
 
 #[test]
 fn the_s3_gateway_endpoint_serves_private_and_isolated_route_tables_only() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::VPCEndpoint", 1);
     t.has_resource_properties(
         "AWS::EC2::VPCEndpoint",
@@ -585,7 +654,7 @@ fn the_s3_gateway_endpoint_serves_private_and_isolated_route_tables_only() {
 fn the_s3_gateway_endpoint_can_be_turned_off() {
     let t = template_of(VpcProps {
         s3_gateway_endpoint: false,
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::EC2::VPCEndpoint", 0);
 }
@@ -608,7 +677,7 @@ fn interface_endpoints_have_their_own_group_admitting_https_from_the_vpc() {
     ];
     let t = template_of(VpcProps {
         interface_endpoints: endpoints.iter().map(|(e, _, _)| *e).collect(),
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     // One shared group, plus the S3 gateway endpoint.
     t.resource_count_is("AWS::EC2::SecurityGroup", 1);
@@ -664,7 +733,7 @@ fn interface_endpoints_of_an_isolated_vpc_sit_in_the_isolated_subnets() {
         )],
         nat_gateways: NatGateways::None,
         interface_endpoints: vec![InterfaceEndpoint::SecretsManager],
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.has_resource_properties(
         "AWS::EC2::VPCEndpoint",
@@ -681,7 +750,7 @@ fn interface_endpoints_of_an_isolated_vpc_sit_in_the_isolated_subnets() {
 
 #[test]
 fn the_default_security_group_is_emptied_by_the_managed_runbook() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::SSM::Association", 1);
     t.resource_count_is("AWS::Lambda::Function", 0);
     t.has_resource(
@@ -732,7 +801,7 @@ fn the_default_security_group_is_emptied_by_the_managed_runbook() {
 
 #[test]
 fn the_remediation_role_has_every_permission_the_runbook_documents() {
-    let t = template_of(VpcProps::production());
+    let t = template_of(planned(VpcProps::production()));
     let policy = &t.json()["Resources"]["NetworkRestrictDefaultSecurityGroupRoleDefaultPolicy"];
     let actions = policy["Properties"]["PolicyDocument"].to_string();
     for action in [
@@ -750,7 +819,7 @@ fn the_remediation_role_has_every_permission_the_runbook_documents() {
 fn the_default_security_group_remediation_can_be_turned_off() {
     let t = template_of(VpcProps {
         restrict_default_security_group: false,
-        ..VpcProps::production()
+        ..planned(VpcProps::production())
     });
     t.resource_count_is("AWS::SSM::Association", 0);
 }
@@ -844,7 +913,7 @@ fn a_cidr_that_is_not_one_is_refused() {
         "us-east-1",
         VpcProps {
             cidr: "10.0.0.0/33".into(),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -856,7 +925,7 @@ fn a_cidr_that_is_not_one_is_refused() {
         "us-east-1",
         VpcProps {
             cidr: "ten-dot-oh".into(),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("'ten-dot-oh'"), "{message}");
@@ -868,7 +937,7 @@ fn a_cidr_with_host_bits_is_refused_with_the_network_address() {
         "us-east-1",
         VpcProps {
             cidr: "10.0.7.1/16".into(),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -885,7 +954,7 @@ fn a_vpc_prefix_outside_16_to_28_is_refused() {
         "us-east-1",
         VpcProps {
             cidr: "10.0.0.0/8".into(),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -913,7 +982,7 @@ fn a_subnet_outside_the_vpc_is_refused() {
                 },
             ],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -937,7 +1006,7 @@ fn overlapping_tiers_are_refused() {
                 SubnetTier::blocks("Public", SubnetKind::Public, 24, 2),
                 SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 201),
             ],
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -968,7 +1037,7 @@ fn an_explicit_subnet_overlapping_a_larger_one_is_refused() {
                 },
             ],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(
@@ -988,7 +1057,7 @@ fn blocks_that_do_not_fit_are_refused() {
                 SubnetTier::blocks("Public", SubnetKind::Public, 24, 101),
                 SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 255),
             ],
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -1010,7 +1079,7 @@ fn blocks_that_do_not_fit_are_refused() {
             cidr: "10.0.0.0/20".into(),
             tiers: vec![SubnetTier::blocks("Database", SubnetKind::Isolated, 16, 0)],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("/16 subnets in a /20 VPC"), "{message}");
@@ -1023,7 +1092,7 @@ fn more_zones_than_the_region_has_are_refused() {
         "us-east-2",
         VpcProps {
             azs: Azs::Count(4),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -1041,7 +1110,7 @@ fn more_zones_than_the_region_has_are_refused() {
             "Network",
             VpcProps {
                 azs: Azs::Count(4),
-                ..VpcProps::production()
+                ..planned(VpcProps::production())
             }
         )
         .is_ok()
@@ -1054,7 +1123,7 @@ fn zero_zones_are_refused() {
         "us-east-1",
         VpcProps {
             azs: Azs::Count(0),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("no availability zones"), "{message}");
@@ -1067,7 +1136,7 @@ fn a_zone_of_another_region_is_refused() {
         "us-east-1",
         VpcProps {
             azs: Azs::Named(vec!["us-east-1a".into(), "us-west-2b".into()]),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -1084,7 +1153,7 @@ fn a_private_tier_without_nat_gateways_is_refused() {
         "us-east-1",
         VpcProps {
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -1106,7 +1175,7 @@ fn nat_gateways_without_a_public_tier_are_refused() {
                 24,
                 1,
             )],
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("without a public tier"), "{message}");
@@ -1123,7 +1192,7 @@ fn tier_names_must_be_usable_and_unique() {
                 SubnetTier::blocks("Data base", SubnetKind::Isolated, 24, 201),
             ],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("'Data base'"), "{message}");
@@ -1137,7 +1206,7 @@ fn tier_names_must_be_usable_and_unique() {
                 SubnetTier::blocks("Public", SubnetKind::Isolated, 24, 201),
             ],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(
@@ -1160,7 +1229,7 @@ fn an_explicit_tier_needs_one_cidr_per_zone() {
                 },
             ],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("lists 1 CIDRs for 2 zones"), "{message}");
@@ -1175,7 +1244,7 @@ fn several_problems_are_reported_at_once() {
             cidr: "10.0.0.1/16".into(),
             azs: Azs::Count(4),
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert_eq!(path, "Test/Network");
@@ -1193,7 +1262,7 @@ fn several_problems_are_reported_at_once() {
         VpcProps {
             cidr: "10.0.0.1/16".into(),
             azs: Azs::Count(4),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     )
     .err()
@@ -1215,7 +1284,7 @@ fn a_refused_vpc_adds_no_resource() {
         "Network",
         VpcProps {
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     let t = Template::from_stack(&stack);
@@ -1234,7 +1303,7 @@ fn overlap_after_a_refused_tier_names_the_right_tiers() {
                 SubnetTier::blocks("Public", SubnetKind::Public, 24, 1),
                 SubnetTier::blocks("Database", SubnetKind::Isolated, 24, 1),
             ],
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("tier Private asks for /8"), "{message}");
@@ -1250,7 +1319,7 @@ fn a_zone_named_twice_is_refused() {
         "us-east-1",
         VpcProps {
             azs: Azs::Named(vec!["us-east-1a".into(), "us-east-1a".into()]),
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("us-east-1a"), "{message}");
@@ -1273,7 +1342,7 @@ fn an_explicit_subnet_with_host_bits_is_refused() {
                 },
             ],
             nat_gateways: NatGateways::None,
-            ..VpcProps::production()
+            ..planned(VpcProps::production())
         },
     );
     assert!(message.contains("10.0.201.7/24"), "{message}");

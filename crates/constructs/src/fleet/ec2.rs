@@ -133,8 +133,8 @@ fn colour(
             common.repository_uri.clone(),
             state.image_tag.clone()
         ),
-        port: props.port,
-        health_check_path: &props.health_check_path,
+        port: common.port,
+        health_check_path: &common.health_check_path,
         health_timeout_seconds: settings.boot_health_timeout_seconds,
         environment: &props.environment,
         secrets: &props.secret_environment,

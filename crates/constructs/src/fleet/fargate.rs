@@ -135,7 +135,7 @@ pub(super) fn build(
         };
     let api_container = ecs::task_definition::ContainerDefinition {
         port_mappings: Some(vec![ecs::task_definition::PortMapping {
-            container_port: Some(i64::from(props.port).into()),
+            container_port: Some(i64::from(common.port).into()),
             protocol: Some(ecs::task_definition::PortMappingProtocol::Tcp.into()),
             name: Some("http".into()),
             app_protocol: Some(ecs::task_definition::AppProtocol::Http.into()),
@@ -209,7 +209,7 @@ pub(super) fn build(
             }),
             load_balancers: Some(vec![ecs::service::LoadBalancer {
                 container_name: Some(API_CONTAINER.into()),
-                container_port: Some(i64::from(props.port).into()),
+                container_port: Some(i64::from(common.port).into()),
                 target_group_arn: Some(live_tg.arn.clone()),
                 advanced_configuration: Some(ecs::service::AdvancedConfiguration {
                     production_listener_rule: Some(production_rule.attr_rule_arn()),

@@ -22,6 +22,9 @@ use indexmap::IndexMap;
 use stackwright_core::l1::{autoscaling, ec2 as l1_ec2, ecs, logs};
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value};
 
+use crate::alarms::{
+    AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
+};
 use crate::alb::{BlueGreenAlb, Colour, TargetType};
 use crate::ecr::{ImageRepository, ImageRepositoryProps};
 use crate::error::{ConstructError, Problems};
@@ -173,21 +176,21 @@ impl SecretEnv {
 /// Settings of the EC2 variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ec2Settings {
-    /// The instance type. Default `t3.medium`.
+    /// The instance type. Default: `t3.medium`.
     pub instance_type: String,
     /// The public SSM parameter naming the AMI, read at deploy time through a template
     /// parameter (so every deploy takes the latest patched image, and no AMI id is
-    /// hard-coded). Default [`AL2023_AMI_PARAMETER`]; the boot script needs an Amazon
+    /// hard-coded). Default: [`AL2023_AMI_PARAMETER`]; the boot script needs an Amazon
     /// Linux 2023 image (dnf, AWS CLI v2, python3).
     pub ami_parameter: String,
-    /// The encrypted gp3 root volume, GiB (at least the AMI's 8). Default 30: room for
+    /// The encrypted gp3 root volume, GiB (at least the AMI's 8). Default: 30: room for
     /// a few image versions.
     pub root_volume_gib: u32,
     /// One-minute instance metrics (about $2 per instance per month), so scaling reacts
-    /// in minutes rather than five. Default on in production, off in staging.
+    /// in minutes rather than five. Default: on in production, off in staging.
     pub detailed_monitoring: bool,
     /// Share of the desired instances kept in service while CloudFormation replaces
-    /// instances after a launch template change (a new image tag or AMI). Default 50.
+    /// instances after a launch template change (a new image tag or AMI). Default: 50.
     ///
     /// The replacement is CloudFormation's `AutoScalingRollingUpdate` update policy, not an
     /// Auto Scaling instance refresh: instance refresh is an API action, not a property a
@@ -195,10 +198,10 @@ pub struct Ec2Settings {
     /// healthy app (`cfn-signal`); one that does not rolls the stack back.
     pub min_healthy_percent: u32,
     /// How long the boot script waits for the health check once the container runs.
-    /// Default 150 s.
+    /// Default: 150 s.
     pub boot_health_timeout_seconds: u32,
     /// How long CloudFormation waits for each new instance to report (install, pull,
-    /// start, health). Default 15 minutes.
+    /// start, health). Default: 15 minutes.
     pub signal_timeout_minutes: u32,
 }
 
@@ -225,17 +228,18 @@ impl Ec2Settings {
     }
 }
 
-/// The background worker of the Fargate variant (Celery, say): the same image and
+/// The background worker of the Fargate variant (a queue consumer, say): the same image and
 /// environment with another command, on FARGATE_SPOT, behind no load balancer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerSettings {
-    /// The command the worker runs instead of the image's default.
+    /// The command the worker runs instead of the image's default. Default: none;
+    /// required, only the application knows it.
     pub command: Vec<String>,
-    /// CPU units of a worker task. Default 256.
+    /// CPU units of a worker task. Default: 256.
     pub cpu: u32,
-    /// Memory of a worker task, MiB. Default 512.
+    /// Memory of a worker task, MiB. Default: 512.
     pub memory_mib: u32,
-    /// Worker tasks. Default 1.
+    /// Worker tasks. Default: 1.
     pub desired_count: u32,
 }
 
@@ -248,25 +252,25 @@ pub struct WorkerSettings {
 /// the template, knows which target group serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FargateSettings {
-    /// CPU units of an API task (1024 is one vCPU). Default 512.
+    /// CPU units of an API task (1024 is one vCPU). Default: 512.
     pub cpu: u32,
     /// Memory of an API task, MiB; Fargate offers fixed combinations with the CPU.
-    /// Default 1024.
+    /// Default: 1024.
     pub memory_mib: u32,
-    /// The user the containers run as, never root. Default `1000:1000`.
+    /// The user the containers run as, never root. Default: `1000:1000`.
     pub user: String,
     /// Minutes ECS keeps the previous colour's tasks after shifting production traffic,
-    /// so a rollback is instant. Default 15 (the release watch period).
+    /// so a rollback is instant. Default: 15 (the release watch period).
     pub bake_time_minutes: u32,
     /// Requests per target per minute the request-count scaling policy aims at.
-    /// Default 1000.
+    /// Default: 1000.
     pub requests_per_target: u32,
-    /// The worker service. Default: a Celery worker on FARGATE_SPOT.
+    /// A background worker service on FARGATE_SPOT. Default: none.
     pub worker: Option<WorkerSettings>,
 }
 
 impl FargateSettings {
-    /// 0.5 vCPU / 1 GiB API tasks, a 15-minute bake, a 0.25 vCPU Celery worker on spot.
+    /// 0.5 vCPU / 1 GiB API tasks, running as a non-root user, a 15-minute bake, no worker.
     pub fn production() -> Self {
         FargateSettings {
             cpu: 512,
@@ -274,19 +278,7 @@ impl FargateSettings {
             user: "1000:1000".into(),
             bake_time_minutes: 15,
             requests_per_target: 1000,
-            worker: Some(WorkerSettings {
-                command: vec![
-                    "celery".into(),
-                    "--app".into(),
-                    "app.worker".into(),
-                    "worker".into(),
-                    "--loglevel".into(),
-                    "INFO".into(),
-                ],
-                cpu: 256,
-                memory_mib: 512,
-                desired_count: 1,
-            }),
+            worker: None,
         }
     }
 }
@@ -300,11 +292,12 @@ pub enum Compute {
     Fargate(FargateSettings),
 }
 
-/// Settings of an [`AppFleet`]. `production()` and `staging()` are FlowViz's EC2 fleet,
-/// `fargate_production()` the larger Fargate variant.
+/// Settings of an [`AppFleet`]. `Default` is [`AppFleetProps::production`], an EC2 fleet;
+/// [`AppFleetProps::staging`] is its cheap non-production sibling and
+/// [`AppFleetProps::fargate_production`] the same on ECS Fargate.
 #[derive(Debug, Clone)]
 pub struct AppFleetProps {
-    /// EC2 or Fargate. Default EC2, [`Ec2Settings::production`].
+    /// EC2 or Fargate. Default: EC2, [`Ec2Settings::production`].
     pub compute: Compute,
     /// The image repository. Default: one of the fleet's own.
     pub image: ImageSource,
@@ -319,26 +312,26 @@ pub struct AppFleetProps {
     pub green: ColourState,
     /// The size of a serving colour. Default: min 2, max 4, desired 2.
     pub capacity: Capacity,
-    /// Average CPU percent target tracking keeps the fleet at (1 to 100). Default 70.
+    /// Average CPU percent target tracking keeps the fleet at (1 to 100). Default: 70.
     pub cpu_target_percent: u32,
     /// The port the app listens on; must be the load balancer's target port.
-    /// Default 8000.
-    pub port: u16,
-    /// What the boot script polls before it reports an instance healthy. Default
-    /// `/api/health`.
-    pub health_check_path: String,
-    /// Seconds after start before load balancer health checks count. Default 300.
+    /// Default: none, meaning the load balancer's target port.
+    pub port: Option<u16>,
+    /// What the boot script polls before it reports an instance healthy. Default: none,
+    /// meaning the load balancer's health check path.
+    pub health_check_path: Option<String>,
+    /// Seconds after start before load balancer health checks count. Default: 300.
     pub health_check_grace_seconds: u32,
-    /// Plain environment variables. Default `ENVIRONMENT=production`, `DEBUG=false`.
+    /// Plain environment variables. Default: none.
     pub environment: IndexMap<String, Value<String>>,
     /// Environment variables read from Secrets Manager by ARN when the container starts
-    /// (`SECRET_KEY`, a database password). Their names must not repeat plain ones.
-    /// Default none.
+    /// (an application key, a database password). Their names must not repeat plain
+    /// ones. Default: none.
     pub secret_environment: IndexMap<String, SecretEnv>,
-    /// Days the app's logs are kept (one of CloudWatch's allowed values). Default 30.
+    /// Days the app's logs are kept (one of CloudWatch's allowed values). Default: 365.
     pub log_retention_days: u32,
     /// What happens to the log group (and the fleet's own key) when the stack lets go of
-    /// it. Default `Retain`.
+    /// it. Default: `Retain`.
     pub removal_policy: RemovalPolicy,
     /// The key for logs. Default: a key of the fleet's own.
     pub key: Option<Key>,
@@ -350,17 +343,10 @@ impl Default for AppFleetProps {
     }
 }
 
-fn environment(name: &str) -> IndexMap<String, Value<String>> {
-    IndexMap::from([
-        ("ENVIRONMENT".to_string(), Value::from(name)),
-        ("DEBUG".to_string(), Value::from("false")),
-    ])
-}
-
 impl AppFleetProps {
-    /// FlowViz production on EC2: t3.medium, min 2 / max 4 / desired 2, CPU target 70 %,
-    /// ELB health checks with a 300 s grace, rolling replacement keeping 50 % in service.
-    /// Blue serves, green is scaled to zero.
+    /// Production-grade on EC2: t3.medium, min 2 / max 4 / desired 2 (two zones), CPU
+    /// target 70 %, ELB health checks with a 300 s grace, rolling replacement keeping 50 %
+    /// in service, logs kept a year and retained. Blue serves, green is scaled to zero.
     pub fn production() -> Self {
         AppFleetProps {
             compute: Compute::Ec2(Ec2Settings::production()),
@@ -369,33 +355,32 @@ impl AppFleetProps {
             green: ColourState::scaled_to_zero("latest"),
             capacity: Capacity::new(2, 4, 2),
             cpu_target_percent: 70,
-            port: 8000,
-            health_check_path: "/api/health".into(),
+            port: None,
+            health_check_path: None,
             health_check_grace_seconds: 300,
-            environment: environment("production"),
+            environment: IndexMap::new(),
             secret_environment: IndexMap::new(),
-            log_retention_days: 30,
+            log_retention_days: 365,
             removal_policy: RemovalPolicy::Retain,
             key: None,
         }
     }
 
-    /// FlowViz staging on EC2: min 1 / max 2 / desired 1, basic monitoring, logs kept 7
-    /// days and deleted with the stack. An own repository is still retained: a stack
-    /// that is torn down at night must not fail on (or lose) the images.
+    /// Cheap non-production on EC2: min 1 / max 2 / desired 1, basic monitoring, logs
+    /// kept 90 days and deleted with the stack. An own repository is still retained: a
+    /// stack that is torn down at night must not fail on (or lose) the images.
     pub fn staging() -> Self {
         AppFleetProps {
             compute: Compute::Ec2(Ec2Settings::staging()),
             capacity: Capacity::new(1, 2, 1),
-            environment: environment("staging"),
-            log_retention_days: 7,
+            log_retention_days: 90,
             removal_policy: RemovalPolicy::Delete,
             ..AppFleetProps::production()
         }
     }
 
-    /// The larger variant on Fargate: the API scaling 2 to 20 tasks on CPU and on
-    /// requests per target, deployed blue/green by ECS, and a worker on FARGATE_SPOT.
+    /// Production-grade on Fargate: the API scaling 2 to 20 tasks on CPU and on requests
+    /// per target, deployed blue/green by ECS.
     pub fn fargate_production() -> Self {
         AppFleetProps {
             compute: Compute::Fargate(FargateSettings::production()),
@@ -487,6 +472,14 @@ fn is_instance_type(t: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
 
+/// The path the boot script polls: the fleet's own, or the load balancer's.
+fn health_check_path(props: &AppFleetProps, alb: &BlueGreenAlb) -> String {
+    props
+        .health_check_path
+        .clone()
+        .unwrap_or_else(|| alb.health_check_path().to_string())
+}
+
 fn validate(
     path: &str,
     props: &AppFleetProps,
@@ -542,25 +535,26 @@ fn validate(
         || format!("cpu_target_percent is {}", props.cpu_target_percent),
         "aim CPU target tracking at 1 to 100 percent; 70 leaves headroom for spikes",
     );
+    if let Some(port) = props.port {
+        p.check(
+            port == alb.target_port(),
+            || {
+                format!(
+                    "port {port} is not the load balancer's target port {}",
+                    alb.target_port()
+                )
+            },
+            "listen on the port the target groups send to, or change the load balancer's target_port",
+        );
+    }
+    let path = health_check_path(props, alb);
     p.check(
-        props.port == alb.target_port(),
-        || {
-            format!(
-                "port {} is not the load balancer's target port {}",
-                props.port,
-                alb.target_port()
-            )
-        },
-        "listen on the port the target groups send to, or change the load balancer's target_port",
-    );
-    p.check(
-        props.health_check_path.starts_with('/')
-            && props
-                .health_check_path
+        path.starts_with('/')
+            && path
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c)),
-        || format!("health_check_path '{}'", props.health_check_path),
-        "use a path like /api/health: letters, digits and / - _ . ~",
+        || format!("health_check_path '{path}'"),
+        "use a path like /health: letters, digits and / - _ . ~",
     );
     p.check(
         LOG_RETENTION_DAYS.contains(&props.log_retention_days),
@@ -712,6 +706,10 @@ fn validate(
 /// What both variants share, made before the variant-specific parts.
 pub(crate) struct Common {
     node: Construct,
+    /// The port the app listens on.
+    port: u16,
+    /// The path the boot script polls.
+    health_check_path: String,
     key: Key,
     log_group: Resource<logs::LogGroup>,
     repository: Option<ImageRepository>,
@@ -760,13 +758,17 @@ enum Variant {
 ///
 /// ```
 /// use stackwright_core::{App, Env, Stack};
-/// use stackwright_constructs::alb::{BlueGreenAlb, BlueGreenAlbProps};
+/// use stackwright_constructs::alb::{BlueGreenAlb, BlueGreenAlbProps, HealthCheck};
 /// use stackwright_constructs::fleet::{AppFleet, AppFleetProps, ColourState};
 /// use stackwright_constructs::vpc::{Vpc, VpcProps};
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
 /// let vpc = Vpc::new(&stack, "Network", VpcProps::production()).unwrap();
-/// let edge = BlueGreenAlb::new(&stack, "Edge", &vpc, BlueGreenAlbProps::production("app.example.com")).unwrap();
+/// let edge = BlueGreenAlb::new(&stack, "Edge", &vpc, BlueGreenAlbProps {
+///     target_port: Some(8080),
+///     health_check: HealthCheck::path("/health"),
+///     ..BlueGreenAlbProps::production("app.example.com")
+/// }).unwrap();
 /// let fleet = AppFleet::new(&stack, "App", &vpc, &edge, AppFleetProps {
 ///     blue: ColourState::serving("v1.4.2"),
 ///     ..AppFleetProps::production()
@@ -812,7 +814,7 @@ impl AppFleet {
         Ok(AppFleet {
             node,
             live: alb.live_colour(),
-            port: props.port,
+            port: common.port,
             role,
             key: common.key,
             log_group: common.log_group,
@@ -962,6 +964,7 @@ fn common(
     vpc: &Vpc,
     alb: &BlueGreenAlb,
 ) -> Result<Common, ConstructError> {
+    let port = props.port.unwrap_or(alb.target_port());
     let key = Key::given_or_own(
         props.key.as_ref(),
         node,
@@ -1005,7 +1008,7 @@ fn common(
             description: format!(
                 "App fleet {}: port {} from the load balancer",
                 node.path(),
-                props.port
+                port
             ),
         },
     )?;
@@ -1014,13 +1017,15 @@ fn common(
         Port::tcp(443),
         "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch Logs, SSM) and package repositories, through NAT",
     )?;
-    Connections::new(vec![security_group.clone()], Some(Port::tcp(props.port))).allow_from(
+    Connections::new(vec![security_group.clone()], Some(Port::tcp(port))).allow_from(
         alb,
-        Port::tcp(props.port),
+        Port::tcp(port),
         "Load balancer to the app port",
     )?;
     Ok(Common {
         node: node.clone(),
+        port,
+        health_check_path: health_check_path(props, alb),
         key,
         log_group,
         repository,
@@ -1058,6 +1063,36 @@ impl std::fmt::Debug for AppFleet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let variant = if self.is_fargate() { "Fargate" } else { "EC2" };
         write!(f, "AppFleet({}, {variant})", self.node.path())
+    }
+}
+
+// What `Alarms::watch` adds for this construct.
+impl Watchable for AppFleet {
+    fn watch_name(&self) -> String {
+        last_segment(&self.path())
+    }
+
+    fn alarm_specs(&self, t: &Thresholds) -> Vec<AlarmSpec> {
+        vec![AlarmSpec {
+            id: "Cpu".into(),
+            description: format!(
+                "CPU of the live colour above {}% for 15 minutes although it scales at its target: it may be at its maximum size",
+                t.fleet_cpu_percent
+            ),
+            metric: AlarmMetric::Single(self.metric_cpu()),
+            above: true,
+            threshold: t.fleet_cpu_percent,
+            evaluation_periods: 3,
+            datapoints_to_alarm: 3,
+            missing: MissingData::Ignore,
+        }]
+    }
+
+    fn graphs(&self) -> Vec<Graph> {
+        vec![Graph {
+            title: format!("{}: CPU of the live colour (%)", self.watch_name()),
+            metrics: vec![self.metric_cpu()],
+        }]
     }
 }
 
