@@ -1,8 +1,9 @@
 //! cfn-lint (informational rules included) and checkov find nothing in what the examples
 //! write.
 //!
-//! Needs both tools: `.ci/run` installs the pinned versions into `.venv/`; elsewhere set
-//! `CFN_LINT` / `CHECKOV` or put them on PATH. Without a tool its test says loudly that it
+//! Needs both tools at the versions `.ci/requirements.txt` pins: `.ci/run` installs them
+//! into `.venv/`; elsewhere set `CFN_LINT` / `CHECKOV` or put them on PATH. A tool of
+//! another version is passed over. Without a pinned tool its test says loudly that it
 //! skipped, and under `CI` it fails instead of skipping.
 
 #[path = "../examples/fargate_aurora.rs"]
@@ -10,38 +11,17 @@ mod fargate_aurora;
 #[path = "../examples/production.rs"]
 mod production;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use stackwright::core::App;
 use stackwright::synth::Synth;
 
-fn tool(name: &str, env_var: &str) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(env_var) {
-        return Some(PathBuf::from(p));
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv/bin")
-        .join(name);
-    if venv.exists() {
-        return Some(venv);
-    }
-    let on_path = Command::new(name).arg("--version").output();
-    on_path
-        .is_ok_and(|o| o.status.success())
-        .then(|| PathBuf::from(name))
-}
+#[path = "support/pinned_tool.rs"]
+mod pinned_tool;
 
 fn require(name: &str, env_var: &str) -> Option<PathBuf> {
-    let found = tool(name, env_var);
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is required under CI; .ci/run installs it into .venv"
-        );
-        eprintln!("\n*** SKIPPED: {name} not found (run .ci/run once, or set {env_var}) ***\n");
-    }
-    found
+    pinned_tool::pinned_tool(name, name, env_var)
 }
 
 /// Synthesizes both examples into a fresh directory; returns it and the template paths.

@@ -4,7 +4,7 @@ use stackwright_core::l1::ecr;
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
 use crate::error::{ConstructError, Problems};
-use crate::iam::{Grantable, PolicyStatement};
+use crate::iam::{Grant, Grantable, PolicyStatement};
 use crate::key::Key;
 
 /// What pulling an image needs on the repository itself.
@@ -235,31 +235,34 @@ impl ImageRepository {
     ///
     /// No key permission is needed: ECR decrypts layers through the grant it made on the
     /// key when the repository was created.
-    pub fn grant_pull(&self, grantee: &impl Grantable) {
-        grant_pull(grantee, self.arn());
+    pub fn grant_pull(&self, grantee: &impl Grantable) -> Result<Grant, ConstructError> {
+        grant_pull(grantee, self.arn())
     }
 
     /// Lets `grantee` push images (a CI role): the layer uploads on this repository and
     /// the registry login.
-    pub fn grant_push(&self, grantee: &impl Grantable) {
-        grantee.grant(PolicyStatement::allow(PUSH_ACTIONS, vec![self.arn()]));
-        grant_login(grantee);
+    pub fn grant_push(&self, grantee: &impl Grantable) -> Result<Grant, ConstructError> {
+        let push = grantee.grant(PolicyStatement::allow(PUSH_ACTIONS, vec![self.arn()]))?;
+        Ok(push.and(grant_login(grantee)?))
     }
 }
 
 /// Pull rights on the repository `arn` and the registry login: for repositories this app
 /// does not manage as well as for [`ImageRepository`].
-pub(crate) fn grant_pull(grantee: &impl Grantable, arn: Value<String>) {
-    grantee.grant(PolicyStatement::allow(PULL_ACTIONS, vec![arn]));
-    grant_login(grantee);
+pub(crate) fn grant_pull(
+    grantee: &impl Grantable,
+    arn: Value<String>,
+) -> Result<Grant, ConstructError> {
+    let pull = grantee.grant(PolicyStatement::allow(PULL_ACTIONS, vec![arn]))?;
+    Ok(pull.and(grant_login(grantee)?))
 }
 
 /// `ecr:GetAuthorizationToken` takes no resource: it is the registry login.
-fn grant_login(grantee: &impl Grantable) {
+fn grant_login(grantee: &impl Grantable) -> Result<Grant, ConstructError> {
     grantee.grant(PolicyStatement::allow(
         &["ecr:GetAuthorizationToken"],
         vec![Value::from("*")],
-    ));
+    ))
 }
 
 impl std::fmt::Debug for ImageRepository {

@@ -172,8 +172,65 @@ impl PolicyDocument {
 
 /// Something that can be given permissions: a role, or a construct that runs as one.
 pub trait Grantable {
-    /// Adds `statement` to the identity's policy.
-    fn grant(&self, statement: PolicyStatement);
+    /// Adds `statement` to the identity's policy, and says where it landed.
+    fn grant(&self, statement: PolicyStatement) -> Result<Grant, ConstructError>;
+}
+
+/// Permissions given to an identity: the statements, and the policy resource that holds
+/// them. IAM is eventually consistent and CloudFormation creates independent resources in
+/// parallel, so a resource that uses the permissions as soon as it exists (a custom
+/// resource, a service that checks its role at creation) should wait for the policy:
+/// [`Grant::apply_before`], or `resource.add_dependency(&grant)`.
+///
+/// ```
+/// use stackwright_core::{App, Env, Resource, Stack, l1::sns};
+/// use stackwright_constructs::iam::{Grantable, PolicyStatement, Role, RoleProps};
+/// use stackwright_core::Value;
+/// let app = App::new();
+/// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+/// let role = Role::new(&stack, "Worker", RoleProps::for_service("lambda.amazonaws.com")).unwrap();
+/// let grant = role
+///     .grant(PolicyStatement::allow(&["sns:Publish"], vec![Value::from("*")]))
+///     .unwrap();
+/// let topic = Resource::new(&stack, "Topic", sns::Topic::default()).unwrap();
+/// grant.apply_before(&topic);
+/// assert_eq!(grant.policy().path(), "Demo/Worker/DefaultPolicy");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Grant {
+    policy: Resource<iam::Policy>,
+    statements: Vec<PolicyStatement>,
+}
+
+impl Grant {
+    /// The policy resource holding the statements.
+    pub fn policy(&self) -> &Resource<iam::Policy> {
+        &self.policy
+    }
+
+    /// The statements granted.
+    pub fn statements(&self) -> &[PolicyStatement] {
+        &self.statements
+    }
+
+    /// Makes `resource` wait until the policy exists (a `DependsOn`, or a stack
+    /// dependency when it lives in another stack).
+    pub fn apply_before<T>(&self, resource: &Resource<T>) {
+        resource.add_dependency(&self.policy);
+    }
+
+    /// This grant and `other` as one: what a construct's grant method returns when it
+    /// grants several statements.
+    pub fn and(mut self, other: Grant) -> Grant {
+        self.statements.extend(other.statements);
+        self
+    }
+}
+
+impl Scope for Grant {
+    fn scope_ref(&self) -> (stackwright_core::AppRef, stackwright_core::ElementId) {
+        self.policy.scope_ref()
+    }
 }
 
 /// Settings of a [`Role`].
@@ -226,7 +283,7 @@ struct RoleState {
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
 /// let role = Role::new(&stack, "AppRole", RoleProps::for_service("ec2.amazonaws.com")).unwrap();
-/// role.grant(PolicyStatement::allow(&["ssm:GetParameter"], vec![Value::from("arn:aws:ssm:us-east-1:123456789012:parameter/app")]));
+/// role.grant(PolicyStatement::allow(&["ssm:GetParameter"], vec![Value::from("arn:aws:ssm:us-east-1:123456789012:parameter/app")])).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Role {
@@ -301,29 +358,33 @@ impl Role {
 }
 
 impl Grantable for Role {
-    fn grant(&self, statement: PolicyStatement) {
+    fn grant(&self, statement: PolicyStatement) -> Result<Grant, ConstructError> {
         let mut state = self.state.borrow_mut();
-        state.document.add(statement);
-        let doc = state.document.to_expr();
-        match &state.policy {
-            Some(p) => p.edit(|props| props.policy_document = Value::from_expr(doc)),
-            None => {
-                let policy = Resource::new(
-                    &state.scope,
-                    "DefaultPolicy",
-                    iam::Policy {
-                        roles: Some(vec![self.resource.ref_()].into()),
-                        ..iam::Policy::new(
-                            Value::<stackwright_core::Json>::from_expr(doc),
-                            "DefaultPolicy",
-                        )
-                    },
-                );
-                // The scope is the role's own construct and "DefaultPolicy" is created once,
-                // so adding it cannot collide.
-                state.policy = policy.ok();
+        let mut document = state.document.clone();
+        document.add(statement.clone());
+        let doc = Value::<stackwright_core::Json>::from_expr(document.to_expr());
+        let policy = match &state.policy {
+            Some(p) => {
+                p.edit(|props| props.policy_document = doc);
+                p.clone()
             }
-        }
+            // Fails only when the program put a child called `DefaultPolicy` under the
+            // role itself; the statement is then not recorded either.
+            None => Resource::new(
+                &state.scope,
+                "DefaultPolicy",
+                iam::Policy {
+                    roles: Some(vec![self.resource.ref_()].into()),
+                    ..iam::Policy::new(doc, "DefaultPolicy")
+                },
+            )?,
+        };
+        state.document = document;
+        state.policy = Some(policy.clone());
+        Ok(Grant {
+            policy,
+            statements: vec![statement],
+        })
     }
 }
 

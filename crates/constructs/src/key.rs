@@ -7,7 +7,7 @@ use stackwright_core::l1::kms;
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
 use crate::error::{ConstructError, Problems};
-use crate::iam::{Grantable, PolicyDocument, PolicyStatement, Principal};
+use crate::iam::{Grant, Grantable, PolicyDocument, PolicyStatement, Principal};
 
 /// Settings of a [`Key`].
 #[derive(Debug, Clone, PartialEq)]
@@ -223,7 +223,7 @@ impl Key {
     }
 
     /// Lets `grantee` encrypt and decrypt with the key.
-    pub fn grant_encrypt_decrypt(&self, grantee: &impl Grantable) {
+    pub fn grant_encrypt_decrypt(&self, grantee: &impl Grantable) -> Result<Grant, ConstructError> {
         grantee.grant(PolicyStatement::allow(
             &[
                 "kms:Decrypt",
@@ -233,15 +233,15 @@ impl Key {
                 "kms:DescribeKey",
             ],
             vec![self.arn()],
-        ));
+        ))
     }
 
     /// Lets `grantee` decrypt with the key.
-    pub fn grant_decrypt(&self, grantee: &impl Grantable) {
+    pub fn grant_decrypt(&self, grantee: &impl Grantable) -> Result<Grant, ConstructError> {
         grantee.grant(PolicyStatement::allow(
             &["kms:Decrypt", "kms:DescribeKey"],
             vec![self.arn()],
-        ));
+        ))
     }
 }
 

@@ -753,7 +753,7 @@ impl Vpc {
                         "logs:DescribeLogStreams",
                     ],
                     vec![group.attr_arn()],
-                ));
+                ))?;
                 let flow = Resource::new(
                     &scope,
                     "Resource",
@@ -846,12 +846,12 @@ impl Vpc {
                 "ec2:RevokeSecurityGroupEgress",
             ],
             vec![group_arn],
-        ));
+        ))?;
         // Describe calls take no resource ARN; this one only reads.
         role.grant(PolicyStatement::allow(
             &["ec2:DescribeSecurityGroups"],
             vec![Value::from("*")],
-        ));
+        ))?;
         // The runbook runs as this role and tracks its own execution.
         role.grant(PolicyStatement::allow(
             &["ssm:StartAutomationExecution"],
@@ -862,7 +862,7 @@ impl Vpc {
                 Value::<String>::pseudo(Pseudo::AccountId),
                 RESTRICT_RUNBOOK
             )],
-        ));
+        ))?;
         role.grant(PolicyStatement::allow(
             &["ssm:GetAutomationExecution"],
             vec![cfn_format!(
@@ -871,7 +871,7 @@ impl Vpc {
                 Value::<String>::pseudo(Pseudo::Region),
                 Value::<String>::pseudo(Pseudo::AccountId)
             )],
-        ));
+        ))?;
         let mut parameters: IndexMap<String, Value<Vec<String>>> = IndexMap::new();
         parameters.insert(
             "GroupId".into(),

@@ -408,7 +408,7 @@ fn metrics_name_the_primary_node() {
 fn grant_read_of_the_auth_token_reaches_the_secret_and_its_key() {
     let (_app, s, cache) = with_vpc(RedisCacheProps::production());
     let role = Role::new(&s, "Fleet", RoleProps::for_service("ec2.amazonaws.com")).unwrap();
-    cache.auth_token().grant_read(&role);
+    cache.auth_token().grant_read(&role).unwrap();
     let t = Template::from_stack(&s);
     t.has_resource_properties(
         "AWS::IAM::Policy",

@@ -632,7 +632,7 @@ fn grant_read_of_the_secret_reaches_the_rds_managed_secret_and_its_key() {
     ] {
         let (_app, s, db) = with_vpc(props);
         let role = Role::new(&s, "Fleet", RoleProps::for_service("ec2.amazonaws.com")).unwrap();
-        db.secret().grant_read(&role);
+        db.secret().grant_read(&role).unwrap();
         let t = Template::from_stack(&s);
         t.has_resource_properties(
             "AWS::IAM::Policy",

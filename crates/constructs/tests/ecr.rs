@@ -173,7 +173,7 @@ fn grant_pull_reads_layers_of_this_repository_and_logs_in_to_the_registry() {
         RoleProps::for_service("ecs-tasks.amazonaws.com"),
     )
     .unwrap();
-    repo.grant_pull(&role);
+    repo.grant_pull(&role).unwrap();
     let t = Template::from_stack(&s);
     t.has_resource_properties(
         "AWS::IAM::Policy",
@@ -195,7 +195,7 @@ fn grant_pull_reads_layers_of_this_repository_and_logs_in_to_the_registry() {
 fn grant_push_uploads_layers_to_this_repository_only() {
     let (s, repo) = built(ImageRepositoryProps::production());
     let role = Role::new(&s, "Ci", RoleProps::for_service("codebuild.amazonaws.com")).unwrap();
-    repo.grant_push(&role);
+    repo.grant_push(&role).unwrap();
     let t = Template::from_stack(&s);
     t.has_resource_properties(
         "AWS::IAM::Policy",

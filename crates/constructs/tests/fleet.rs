@@ -226,29 +226,13 @@ fn snapshot_fleet_fargate() {
     insta::assert_snapshot!(name, body(props));
 }
 
-/// A validator from `env_var`, `.venv/bin` at the workspace root, or PATH; `None` (said
-/// loudly) when there is none, and a failure under CI.
+#[path = "../../../tests/support/pinned_tool.rs"]
+mod pinned_tool;
+
+/// A validator at the version `.ci/requirements.txt` pins; `None` (said loudly) when there
+/// is none, and a failure under CI.
 fn tool(name: &str, env_var: &str) -> Option<std::path::PathBuf> {
-    use std::path::PathBuf;
-    if let Some(p) = std::env::var_os(env_var) {
-        return Some(PathBuf::from(p));
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.venv/bin")
-        .join(name);
-    if venv.exists() {
-        return Some(venv);
-    }
-    let on_path = std::process::Command::new(name).arg("--version").output();
-    if on_path.is_ok_and(|o| o.status.success()) {
-        return Some(PathBuf::from(name));
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{name} is required under CI; .ci/run installs it into .venv"
-    );
-    eprintln!("\n*** SKIPPED: {name} not found (run .ci/run once, or set {env_var}) ***\n");
-    None
+    pinned_tool::pinned_tool(name, name, env_var)
 }
 
 /// Writes every preset's template into a fresh directory.
@@ -755,7 +739,7 @@ fn grants_land_in_the_instance_role() {
         PostgresDbProps::production(),
     )
     .unwrap();
-    db.secret().grant_read(&built.fleet);
+    db.secret().grant_read(&built.fleet).unwrap();
     let t = Template::from_stack(&built.stack);
     t.has_resource_properties(
         "AWS::IAM::Policy",
@@ -1092,10 +1076,13 @@ fn the_worker_runs_on_fargate_spot_with_no_inbound_traffic() {
 fn the_execution_role_reads_the_injected_secrets_and_grants_go_to_the_task_role() {
     use stackwright_constructs::iam::{Grantable, PolicyStatement};
     let built = build(fargate());
-    built.fleet.grant(PolicyStatement::allow(
-        &["s3:GetObject"],
-        vec![Value::from("arn:aws:s3:::flowviz-uploads/*")],
-    ));
+    built
+        .fleet
+        .grant(PolicyStatement::allow(
+            &["s3:GetObject"],
+            vec![Value::from("arn:aws:s3:::flowviz-uploads/*")],
+        ))
+        .unwrap();
     let t = Template::from_stack(&built.stack);
     t.has_resource_properties(
         "AWS::IAM::Policy",

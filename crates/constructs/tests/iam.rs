@@ -104,18 +104,21 @@ fn grants_gather_in_one_default_policy_without_repeats() {
     r.grant(PolicyStatement::allow(
         &["ssm:GetParameter"],
         vec![param.clone()],
-    ));
+    ))
+    .unwrap();
     r.grant(PolicyStatement::allow(
         &["ssm:GetParameter"],
         vec![param.clone()],
-    ));
+    ))
+    .unwrap();
     r.grant(PolicyStatement::allow(
         &["s3:GetObject", "s3:PutObject"],
         vec![
             Value::from("arn:aws:s3:::flowviz-uploads/*"),
             Value::from("arn:aws:s3:::flowviz-exports/*"),
         ],
-    ));
+    ))
+    .unwrap();
     assert!(r.default_policy().is_some());
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::IAM::Policy", 1);
@@ -158,7 +161,8 @@ fn statements_render_sid_deny_principal_and_condition() {
             "Bool",
             Expr::object([("aws:MultiFactorAuthPresent", Expr::str("false"))]),
         )])),
-    );
+    )
+    .unwrap();
     let t = Template::from_stack(&s);
     assert_eq!(
         statements(&t),
@@ -232,10 +236,10 @@ fn no_construct_grants_a_wildcard_resource_except_describe_calls() {
     let key = Key::new(&s, "AppKey", KeyProps::production()).unwrap();
     let secret = Secret::new(&s, "SecretKey", &key, SecretProps::default()).unwrap();
     let fleet = role(&s);
-    db.secret().grant_read(&fleet);
-    cache.auth_token().grant_read(&fleet);
-    secret.grant_read(&fleet);
-    key.grant_encrypt_decrypt(&fleet);
+    db.secret().grant_read(&fleet).unwrap();
+    cache.auth_token().grant_read(&fleet).unwrap();
+    secret.grant_read(&fleet).unwrap();
+    key.grant_encrypt_decrypt(&fleet).unwrap();
     let t = Template::from_stack(&s);
     let policies = t.find_resources("AWS::IAM::Policy", Matcher::any_value());
     assert_eq!(
@@ -277,4 +281,60 @@ fn no_construct_grants_a_wildcard_resource_except_describe_calls() {
         &policies["AppRoleDefaultPolicy"]["Properties"]["PolicyDocument"]["Statement"];
     // Three secrets (read + decrypt each) and encrypt/decrypt on the app key.
     assert_eq!(fleet_policy.as_array().unwrap().len(), 7, "{fleet_policy}");
+}
+
+#[test]
+fn a_grant_names_its_policy_and_can_be_waited_for() {
+    use stackwright_core::{Resource, l1::sns};
+    let app = App::new();
+    let s = stack(&app);
+    let r = role(&s);
+    let key = Key::new(&s, "DataKey", KeyProps::production()).unwrap();
+    let secret = Secret::new(&s, "Token", &key, SecretProps::default()).unwrap();
+    let grant = secret.grant_read(&r).unwrap();
+    // The secret's read and its key's decrypt, in the role's one policy.
+    assert_eq!(grant.policy().path(), "Test/AppRole/DefaultPolicy");
+    let actions: Vec<&str> = grant
+        .statements()
+        .iter()
+        .flat_map(|st| st.actions.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+            "kms:Decrypt",
+            "kms:DescribeKey"
+        ]
+    );
+    let user = Resource::new(&s, "Consumer", sns::Topic::default()).unwrap();
+    grant.apply_before(&user);
+    let other = Resource::new(&s, "Other", sns::Topic::default()).unwrap();
+    other.add_dependency(&grant);
+    let t = Template::from_stack(&s);
+    for id in ["Consumer", "Other"] {
+        assert_eq!(
+            t.json()["Resources"][id]["DependsOn"],
+            json!(["AppRoleDefaultPolicy"]),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn a_grant_that_cannot_make_its_policy_is_an_error_not_a_lost_statement() {
+    use stackwright_core::Construct;
+    let app = App::new();
+    let s = stack(&app);
+    let r = role(&s);
+    // The program took the id the grants policy needs.
+    Construct::new(&r, "DefaultPolicy").unwrap();
+    let err = r
+        .grant(PolicyStatement::allow(
+            &["sns:Publish"],
+            vec![Value::from("*")],
+        ))
+        .expect_err("the id is taken");
+    assert!(err.to_string().contains("DefaultPolicy"), "{err}");
 }

@@ -171,7 +171,7 @@ fn grant_encrypt_decrypt_goes_to_the_grantees_policy_scoped_to_the_key() {
     let s = stack(&app);
     let key = Key::new(&s, "DataKey", KeyProps::production()).unwrap();
     let r = role(&s);
-    key.grant_encrypt_decrypt(&r);
+    key.grant_encrypt_decrypt(&r).unwrap();
     let t = Template::from_stack(&s);
     t.has_resource_properties(
         "AWS::IAM::Policy",
@@ -363,8 +363,8 @@ fn rotation_adds_a_schedule_when_asked() {
 fn grant_read_adds_secret_and_decrypt_statements_scoped_to_the_arns() {
     let (_app, s, _key, secret) = key_and_secret(SecretProps::default());
     let r = role(&s);
-    secret.grant_read(&r);
-    secret.grant_read(&r);
+    secret.grant_read(&r).unwrap();
+    secret.grant_read(&r).unwrap();
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::IAM::Policy", 1);
     t.has_resource_properties(
@@ -399,7 +399,7 @@ fn an_imported_secret_without_a_key_grants_only_the_secret() {
     let secret = Secret::from_arn(Value::from(arn), None);
     assert!(secret.resource().is_none());
     let r = role(&s);
-    secret.grant_read(&r);
+    secret.grant_read(&r).unwrap();
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::SecretsManager::Secret", 0);
     t.has_resource_properties(
@@ -541,7 +541,7 @@ fn snapshot_secret_with_rotation_and_grant() {
         }),
         ..SecretProps::default()
     });
-    secret.grant_read(&role(&s));
+    secret.grant_read(&role(&s)).unwrap();
     let body = stackwright_synth::synthesize(&app).unwrap().bodies[0].clone();
     insta::assert_snapshot!("secret_with_rotation_and_grant", body);
 }

@@ -53,14 +53,14 @@ pub(super) fn build(
             ..RoleProps::for_service("ec2.amazonaws.com")
         },
     )?;
-    ecr::grant_pull(&role, common.repository_arn.clone());
+    ecr::grant_pull(&role, common.repository_arn.clone())?;
     for s in props.secret_environment.values() {
-        s.secret.grant_read(&role);
+        s.secret.grant_read(&role)?;
     }
     role.grant(PolicyStatement::allow(
         &["logs:CreateLogStream", "logs:PutLogEvents"],
         vec![common.log_group.attr_arn()],
-    ));
+    ))?;
     let profile = Resource::new(
         node,
         "InstanceProfile",

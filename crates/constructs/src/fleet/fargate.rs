@@ -81,13 +81,13 @@ pub(super) fn build(
             ..RoleProps::for_service("ecs-tasks.amazonaws.com")
         },
     )?;
-    ecr::grant_pull(&execution_role, common.repository_arn.clone());
+    ecr::grant_pull(&execution_role, common.repository_arn.clone())?;
     execution_role.grant(PolicyStatement::allow(
         &["logs:CreateLogStream", "logs:PutLogEvents"],
         vec![common.log_group.attr_arn()],
-    ));
+    ))?;
     for s in props.secret_environment.values() {
-        s.secret.grant_read(&execution_role);
+        s.secret.grant_read(&execution_role)?;
     }
     let task_role = Role::new(
         node,

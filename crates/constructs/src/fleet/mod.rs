@@ -28,7 +28,7 @@ use crate::alarms::{
 use crate::alb::{BlueGreenAlb, Colour, TargetType};
 use crate::ecr::{ImageRepository, ImageRepositoryProps};
 use crate::error::{ConstructError, Problems};
-use crate::iam::{Grantable, PolicyStatement, Role};
+use crate::iam::{Grant, Grantable, PolicyStatement, Role};
 use crate::key::Key;
 use crate::metric::Metric;
 use crate::secret::Secret;
@@ -1048,8 +1048,8 @@ impl Connectable for AppFleet {
 }
 
 impl Grantable for AppFleet {
-    fn grant(&self, statement: PolicyStatement) {
-        self.role.grant(statement);
+    fn grant(&self, statement: PolicyStatement) -> Result<Grant, ConstructError> {
+        self.role.grant(statement)
     }
 }
 
