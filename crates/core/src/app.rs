@@ -59,6 +59,19 @@ impl App {
         }
     }
 
+    /// Runs `check` at synth over every resource of every stack (see [`crate::check`]).
+    pub fn add_check(&self, check: impl crate::Check + 'static) {
+        self.tree.add_check(None, std::rc::Rc::new(check));
+    }
+
+    /// What the program's own checks find in `stacks` (built by [`App::build`]): synth
+    /// calls this beside its validation.
+    pub fn run_checks(&self, stacks: &[crate::StackArtifact]) -> Vec<crate::Diagnostic> {
+        // Cloned out first: a check may read the tree.
+        let checks = self.tree.0.borrow().checks.clone();
+        crate::check::run(&checks, stacks)
+    }
+
     /// The shared tree, for the crates that build on core.
     #[doc(hidden)]
     pub fn tree(&self) -> &AppRef {

@@ -10,7 +10,7 @@
 //!
 //! let app = App::new();
 //! let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
-//! stack.tags().add("Project", "FlowViz");
+//! stack.tags().add("Project", "Demo");
 //! let key = Resource::new(&stack, "LogKey", kms::Key {
 //!     enable_key_rotation: Some(true.into()),
 //!     ..Default::default()
@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 mod app;
+pub mod check;
 mod condition;
 pub mod diagnostic;
 mod error;
@@ -51,6 +52,7 @@ mod tree;
 pub mod value;
 
 pub use app::App;
+pub use check::{Check, CheckedResource};
 pub use condition::{Condition, ConditionExpr};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use error::CoreError;

@@ -52,6 +52,16 @@ pub trait Scope {
         let stack = app.stack_of(id);
         crate::Stack::from_parts(app, stack)
     }
+
+    /// Runs `check` at synth over every resource under this scope (see [`crate::check`]).
+    fn add_check(&self, check: impl crate::Check + 'static)
+    where
+        Self: Sized,
+    {
+        let (app, id) = self.scope_ref();
+        let scope = app.path_of(id);
+        app.add_check(Some(scope), std::rc::Rc::new(check));
+    }
 }
 
 /// A plain node in the construct tree that groups other constructs and resources. L2
@@ -117,6 +127,8 @@ pub(crate) struct Tree {
     pub(crate) stacks: IndexMap<String, ElementId>,
     /// Tags on the whole app.
     pub(crate) tags: Vec<(String, String)>,
+    /// The program's own checks, with the path each covers.
+    pub(crate) checks: Vec<crate::check::ScopedCheck>,
 }
 
 pub(crate) struct Node {
@@ -196,6 +208,7 @@ impl AppRef {
             nodes: Vec::new(),
             stacks: IndexMap::new(),
             tags: Vec::new(),
+            checks: Vec::new(),
         })))
     }
 
@@ -270,6 +283,13 @@ impl AppRef {
 
     pub(crate) fn path_of(&self, id: ElementId) -> String {
         self.0.borrow().path_of(id)
+    }
+
+    pub(crate) fn add_check(&self, scope: Option<String>, check: std::rc::Rc<dyn crate::Check>) {
+        self.0
+            .borrow_mut()
+            .checks
+            .push(crate::check::ScopedCheck { scope, check });
     }
 
     pub(crate) fn stack_of(&self, id: ElementId) -> ElementId {

@@ -52,6 +52,7 @@ pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
         .collect();
     let mut diagnostics = build.diagnostics;
     diagnostics.0.extend(validate(&build.stacks));
+    diagnostics.0.extend(app.run_checks(&build.stacks));
     if diagnostics.has_errors() {
         return Err(SynthError::Invalid(diagnostics));
     }
