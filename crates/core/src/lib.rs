@@ -52,7 +52,7 @@ pub mod value;
 
 pub use app::App;
 pub use condition::{Condition, ConditionExpr};
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity, ToDiagnostics};
 pub use error::CoreError;
 pub use expr::{Expr, Pseudo};
 pub use mapping::Mapping;
