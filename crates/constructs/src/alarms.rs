@@ -10,7 +10,7 @@ use std::rc::Rc;
 use stackwright_core::l1::{cloudwatch, sns};
 use stackwright_core::{Construct, Expr, Pseudo, Resource, Scope, Value};
 
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{PolicyStatement, Principal};
 use crate::key::{Key, KeyProps};
 use crate::metric::{Metric, Statistic};
@@ -197,13 +197,15 @@ impl Alarms {
     pub fn new(scope: &impl Scope, id: &str, props: AlarmsProps) -> Result<Alarms, ConstructError> {
         let node = Construct::new(scope, id)?;
         let mut p = Problems::new(node.path());
-        for e in &props.emails {
+        for (i, e) in props.emails.iter().enumerate() {
             let ok = e.split_once('@').is_some_and(|(user, domain)| {
                 !user.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace)
             });
             p.check(
                 ok,
-                || format!("'{e}' is not an email address"),
+                format!("emails[{i}]"),
+                || quote(e),
+                "not an email address",
                 "write it like ops@example.com",
             );
         }
@@ -283,7 +285,9 @@ impl Alarms {
         if self.state.borrow().watched.contains(&name) {
             return Err(ConstructError::invalid(
                 self.node.path(),
-                format!("'{name}' is already watched"),
+                "target",
+                quote(&name),
+                "already watched",
                 "watch each construct once",
             ));
         }
@@ -446,4 +450,38 @@ pub(crate) fn last_segment(path: &str) -> String {
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use stackwright_core::{App, Env, Stack};
+
+    use super::*;
+
+    #[test]
+    fn each_address_that_is_not_one_is_its_own_problem() {
+        let app = App::new();
+        let stack = Stack::new(&app, "Test", Env::new("123456789012", "us-east-1")).unwrap();
+        let err = Alarms::new(
+            &stack,
+            "Alarms",
+            AlarmsProps {
+                emails: ["ops@example.com", "ops", "a b@example.com"]
+                    .map(String::from)
+                    .to_vec(),
+                ..AlarmsProps::default()
+            },
+        )
+        .err()
+        .expect("refused");
+        let found: Vec<(&str, &str)> = err
+            .problems()
+            .iter()
+            .map(|p| (p.prop.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [("emails[1]", "'ops'"), ("emails[2]", "'a b@example.com'")]
+        );
+    }
 }

@@ -16,7 +16,7 @@ use stackwright_core::{
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
 };
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{PolicyDocument, PolicyStatement, Principal};
 use crate::metric::{Metric, Statistic};
 use crate::opt_out::{self, OptOut};
@@ -342,7 +342,9 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required
             && d.len() <= 253
             && d.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'),
-        || format!("domain_name '{d}' is not a domain name"),
+        "domain_name",
+        || quote(d),
+        "not a domain name",
         "set the name clients use, like app.example.com",
     );
     if let CertificateSource::Dns {
@@ -352,42 +354,47 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required
     {
         p.check(
             d == &z.name || d.ends_with(&format!(".{}", z.name)),
-            || format!("domain '{d}' is not in the hosted zone '{}'", z.name),
+            "domain_name",
+            || quote(d),
+            format!("not in the certificate's hosted zone '{}'", z.name),
             "use the zone that holds the domain",
         );
     }
     p.check(
         props.ssl_policy.starts_with("ELBSecurityPolicy-TLS13"),
-        || {
-            format!(
-                "ssl_policy '{}' allows TLS older than 1.2 or lacks TLS 1.3",
-                props.ssl_policy
-            )
-        },
+        "ssl_policy",
+        || quote(&props.ssl_policy),
+        "the policy allows TLS older than 1.2 or lacks TLS 1.3",
         "use ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS13 policy)",
     );
     let hc = &props.health_check;
     match &hc.path {
         Some(path) => p.check(
             path.starts_with('/'),
-            || format!("health check path '{path}'"),
+            "health_check.path",
+            || quote(path),
+            "a health check path starts with /",
             "start the path with /",
         ),
         None => p.add(
-            "health_check.path is not set",
+            "health_check.path",
+            "None",
+            "is required: only the application knows which path says it is healthy",
             "set the path your application answers 200 on when healthy, like HealthCheck::path(\"/health\")",
         ),
     }
     if props.target_port.is_none() {
         p.add(
-            "target_port is not set",
+            "target_port",
+            "None",
+            "is required: only the application knows the port it listens on",
             "set the port your application listens on, like Some(8080)",
         );
     }
-    for (what, reason) in [
+    for (prop, reason) in [
         ("http_redirect", props.http_redirect.as_ref()),
         (
-            "certificate wildcard_san",
+            "certificate.wildcard_san",
             match &props.certificate {
                 CertificateSource::Dns { wildcard_san, .. } => wildcard_san.as_ref(),
                 CertificateSource::Imported(_) => None,
@@ -403,67 +410,88 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required
     ] {
         p.check(
             reason.is_none_or(|r| !r.trim().is_empty()),
-            || format!("{what} asks for an exception with an empty reason"),
+            prop,
+            || "an empty reason".to_string(),
+            "asks for an exception without saying why",
             "say why the exception is acceptable here; the reason is recorded in the template",
         );
     }
     p.check(
-        (2..=10).contains(&hc.healthy_threshold) && (2..=10).contains(&hc.unhealthy_threshold),
-        || {
-            format!(
-                "health thresholds {}/{}",
-                hc.healthy_threshold, hc.unhealthy_threshold
-            )
-        },
-        "thresholds are 2 to 10",
+        (2..=10).contains(&hc.healthy_threshold),
+        "health_check.healthy_threshold",
+        || hc.healthy_threshold.to_string(),
+        "health check thresholds are 2 to 10",
+        "use 2 to 10 successes",
     );
     p.check(
-        (5..=300).contains(&hc.interval_seconds)
-            && hc.timeout_seconds >= 2
-            && hc.timeout_seconds < hc.interval_seconds,
-        || {
-            format!(
-                "health check every {} s with a {} s timeout",
-                hc.interval_seconds, hc.timeout_seconds
-            )
-        },
-        "the interval is 5 to 300 s and the timeout 2 s or more, shorter than the interval",
+        (2..=10).contains(&hc.unhealthy_threshold),
+        "health_check.unhealthy_threshold",
+        || hc.unhealthy_threshold.to_string(),
+        "health check thresholds are 2 to 10",
+        "use 2 to 10 failures",
+    );
+    p.check(
+        (5..=300).contains(&hc.interval_seconds),
+        "health_check.interval_seconds",
+        || hc.interval_seconds.to_string(),
+        "health checks run every 5 to 300 seconds",
+        "use an interval of 5 to 300 seconds",
+    );
+    p.check(
+        hc.timeout_seconds >= 2,
+        "health_check.timeout_seconds",
+        || hc.timeout_seconds.to_string(),
+        "a health check waits at least 2 seconds",
+        "use a timeout of 2 seconds or more, shorter than the interval",
+    );
+    p.check(
+        hc.timeout_seconds < hc.interval_seconds,
+        "health_check.timeout_seconds",
+        || hc.timeout_seconds.to_string(),
+        format!(
+            "not shorter than the interval, {} seconds",
+            hc.interval_seconds
+        ),
+        "make the timeout shorter than the interval",
     );
     p.check(
         props.deregistration_delay_seconds <= 3600,
-        || {
-            format!(
-                "deregistration delay {} s",
-                props.deregistration_delay_seconds
-            )
-        },
+        "deregistration_delay_seconds",
+        || props.deregistration_delay_seconds.to_string(),
+        "a deregistering target keeps its connections at most an hour",
         "use 0 to 3600 seconds",
     );
     p.check(
         props.idle_traffic_percent <= 100,
-        || format!("idle_traffic_percent is {}", props.idle_traffic_percent),
+        "idle_traffic_percent",
+        || props.idle_traffic_percent.to_string(),
+        "more than all of the traffic",
         "send 0 to 100 percent to the idle colour",
     );
     if let Some(t) = &props.test_listener {
         p.check(
             t.port != 443 && t.port != 80,
-            || format!("test listener port {}", t.port),
+            "test_listener.port",
+            || t.port.to_string(),
+            "the production listeners use ports 443 and 80",
             "use a port other than 80 and 443, such as 8443",
         );
     }
     p.check(
         vpc.subnets(SubnetKind::Public).len() >= 2,
-        || {
-            format!(
-                "the VPC has {} public subnet(s)",
-                vpc.subnets(SubnetKind::Public).len()
-            )
-        },
+        "vpc",
+        || vpc.as_written(),
+        format!(
+            "the VPC has {} public subnet(s)",
+            vpc.subnets(SubnetKind::Public).len()
+        ),
         "an Application Load Balancer needs public subnets in two zones",
     );
     p.check(
         (1..=4000).contains(&props.idle_timeout_seconds),
-        || format!("idle timeout {} s", props.idle_timeout_seconds),
+        "idle_timeout_seconds",
+        || props.idle_timeout_seconds.to_string(),
+        "the load balancer keeps idle connections 1 to 4000 seconds",
         "use 1 to 4000 seconds",
     );
     p.finish()?;

@@ -3,7 +3,7 @@
 use stackwright_core::l1::backup;
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Role, RoleProps, aws_managed_policy};
 use crate::key::{Key, KeyProps};
 
@@ -66,24 +66,30 @@ impl BackupPlan {
         if let Some(cold) = props.cold_storage_after_days {
             p.check(
                 props.retention_days >= cold + 90,
-                || {
-                    format!(
-                        "retention of {} days with cold storage after {cold}",
-                        props.retention_days
-                    )
-                },
+                "retention_days",
+                || props.retention_days.to_string(),
+                format!(
+                    "recovery points move to cold storage after {cold} days (cold_storage_after_days) and stay there at least 90"
+                ),
                 "keep recovery points at least 90 days after they move to cold storage",
             );
         }
         p.check(
             props.retention_days >= 1,
-            || "retention of 0 days".into(),
+            "retention_days",
+            || props.retention_days.to_string(),
+            "recovery points would not be kept",
             "keep recovery points at least a day",
         );
-        for s in [&props.daily_schedule, &props.weekly_schedule] {
+        for (prop, s) in [
+            ("daily_schedule", &props.daily_schedule),
+            ("weekly_schedule", &props.weekly_schedule),
+        ] {
             p.check(
                 s.starts_with("cron(") && s.ends_with(')'),
-                || format!("schedule '{s}'"),
+                prop,
+                || quote(s),
+                "not a cron expression",
                 "write it like cron(0 3 * * ? *)",
             );
         }
@@ -170,5 +176,46 @@ impl BackupPlan {
             ),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stackwright_core::{App, Env, Stack};
+
+    use super::*;
+
+    #[test]
+    fn retention_and_schedules_are_checked_prop_by_prop() {
+        let app = App::new();
+        let stack = Stack::new(&app, "Test", Env::new("123456789012", "us-east-1")).unwrap();
+        let err = BackupPlan::new(
+            &stack,
+            "Backups",
+            BackupPlanProps {
+                retention_days: 60,
+                weekly_schedule: "rate(7 days)".into(),
+                ..BackupPlanProps::default()
+            },
+        )
+        .err()
+        .expect("refused");
+        let found: Vec<(&str, &str)> = err
+            .problems()
+            .iter()
+            .map(|p| (p.prop.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("retention_days", "60"),
+                ("weekly_schedule", "'rate(7 days)'")
+            ]
+        );
+        assert!(
+            err.problems()[0].message.contains("after 30 days"),
+            "{}",
+            err.problems()[0]
+        );
     }
 }

@@ -7,7 +7,7 @@ use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_for
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
 };
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::key::Key;
 use crate::metric::{Metric, Statistic};
 use crate::secret::{Generate, Secret, SecretProps};
@@ -99,52 +99,61 @@ fn validate(path: &str, props: &RedisCacheProps, vpc: &Vpc) -> Result<(), Constr
     let mut p = Problems::new(path);
     p.check(
         SUPPORTED_VERSIONS.contains(&props.version.as_str()),
-        || format!("Redis version '{}' is not supported", props.version),
-        &format!("use one of {}", SUPPORTED_VERSIONS.join(", ")),
+        "version",
+        || quote(&props.version),
+        "not a Redis version this construct supports",
+        format!("use one of {}", SUPPORTED_VERSIONS.join(", ")),
     );
     p.check(
         !props.automatic_failover || props.replicas >= 1,
-        || "automatic failover with no replica".to_string(),
+        "automatic_failover",
+        || props.automatic_failover.to_string(),
+        "automatic failover with no replica to promote (replicas is 0)",
         "add a replica (replicas: 1) or turn automatic_failover off",
     );
     p.check(
         !props.multi_az || props.automatic_failover,
-        || "Multi-AZ without automatic failover".to_string(),
-        "ElastiCache requires automatic failover for Multi-AZ",
+        "multi_az",
+        || props.multi_az.to_string(),
+        "Multi-AZ without automatic failover",
+        "turn automatic_failover on, which ElastiCache requires for Multi-AZ, or multi_az off",
     );
     p.check(
         !props.multi_az || vpc.az_count() >= 2,
-        || {
-            format!(
-                "Multi-AZ was asked for, but the VPC spans {} zone",
-                vpc.az_count()
-            )
-        },
+        "multi_az",
+        || props.multi_az.to_string(),
+        format!(
+            "Multi-AZ was asked for, but the VPC spans {} zone",
+            vpc.az_count()
+        ),
         "give the VPC two or more zones, or turn multi_az off",
     );
     p.check(
         props.replicas <= 5,
-        || format!("{} replicas", props.replicas),
+        "replicas",
+        || props.replicas.to_string(),
         "a Redis shard takes at most 5 replicas",
+        "use 0 to 5 replicas",
     );
     p.check(
         props.node_type.starts_with("cache.") && props.node_type.split('.').count() == 3,
-        || format!("'{}' is not a cache node type", props.node_type),
+        "node_type",
+        || quote(&props.node_type),
+        "not a cache node type",
         "write it like cache.t3.micro",
     );
     p.check(
         props.snapshot_retention_days <= 35,
-        || {
-            format!(
-                "snapshot_retention_days is {}",
-                props.snapshot_retention_days
-            )
-        },
+        "snapshot_retention_days",
+        || props.snapshot_retention_days.to_string(),
         "ElastiCache keeps snapshots at most 35 days",
+        "keep snapshots 0 (off) to 35 days",
     );
     p.check(
         !vpc.subnets(props.subnets).is_empty(),
-        || "the VPC has no subnets of the kind asked for".to_string(),
+        "subnets",
+        || format!("SubnetKind::{:?}", props.subnets),
+        "the VPC has no subnets of this kind",
         "place the cache in isolated or private subnets the VPC has",
     );
     p.finish()

@@ -7,7 +7,7 @@ use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value};
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
 };
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Role, RoleProps, aws_managed_policy};
 use crate::key::Key;
 use crate::metric::{Metric, Statistic};
@@ -263,8 +263,10 @@ fn validate(path: &str, props: &PostgresDbProps, vpc: &Vpc) -> Result<(), Constr
     let mut p = Problems::new(path);
     p.check(
         (1..=35).contains(&props.backup_retention_days),
-        || format!("backup_retention_days is {}", props.backup_retention_days),
-        "RDS keeps automated backups 1 to 35 days; use AWS Backup for longer retention",
+        "backup_retention_days",
+        || props.backup_retention_days.to_string(),
+        "RDS keeps automated backups 1 to 35 days",
+        "use 1 to 35 days, and AWS Backup for longer retention",
     );
     let family = props.parameter_group_family.clone();
     let (class, expected_family) = match &props.deployment {
@@ -276,30 +278,38 @@ fn validate(path: &str, props: &PostgresDbProps, vpc: &Vpc) -> Result<(), Constr
         } => {
             p.check(
                 max_allocated_storage_gib >= allocated_storage_gib,
-                || format!("max_allocated_storage_gib {max_allocated_storage_gib} is below allocated_storage_gib {allocated_storage_gib}"),
+                "deployment.max_allocated_storage_gib",
+                || max_allocated_storage_gib.to_string(),
+                format!(
+                    "the autoscaling ceiling is below deployment.allocated_storage_gib, {allocated_storage_gib}"
+                ),
                 "set the autoscaling ceiling at or above the initial size",
             );
             p.check(
                 (20..=65536).contains(allocated_storage_gib),
-                || format!("allocated_storage_gib is {allocated_storage_gib}"),
+                "deployment.allocated_storage_gib",
+                || allocated_storage_gib.to_string(),
                 "gp3 volumes for PostgreSQL are 20 to 65,536 GiB",
+                "allocate 20 to 65,536 GiB",
             );
             if let Availability::SingleAz { reason } = availability {
                 p.check(
                     !reason.trim().is_empty(),
-                    || "Availability::SingleAz has an empty reason".to_string(),
+                    "deployment.availability",
+                    || "SingleAz with an empty reason".to_string(),
+                    "one zone is an exception to the secure default and needs a reason",
                     "say why one zone is acceptable here; the reason is recorded in the template for reviewers and scanners",
                 );
             }
             if *availability == Availability::MultiAz {
                 p.check(
                     vpc.az_count() >= 2,
-                    || {
-                        format!(
-                            "Multi-AZ was asked for, but the VPC spans {} zone",
-                            vpc.az_count()
-                        )
-                    },
+                    "deployment.availability",
+                    || "Availability::MultiAz".to_string(),
+                    format!(
+                        "Multi-AZ keeps a standby in another zone, but the VPC spans {} zone",
+                        vpc.az_count()
+                    ),
                     "give the VPC two or more zones, or use Availability::SingleAz with a reason",
                 );
             }
@@ -308,12 +318,16 @@ fn validate(path: &str, props: &PostgresDbProps, vpc: &Vpc) -> Result<(), Constr
         Deployment::Aurora { class, readers } => {
             p.check(
                 *readers <= 15,
-                || format!("{readers} readers"),
+                "deployment.readers",
+                || readers.to_string(),
                 "Aurora takes at most 15 readers",
+                "use 0 to 15 readers",
             );
             p.check(
                 *readers == 0 || vpc.az_count() >= 2,
-                || format!("Aurora readers in a VPC of {} zone", vpc.az_count()),
+                "deployment.readers",
+                || readers.to_string(),
+                format!("Aurora readers in a VPC of {} zone", vpc.az_count()),
                 "readers belong in other zones: give the VPC two or more",
             );
             (class, props.version.aurora_family())
@@ -321,52 +335,56 @@ fn validate(path: &str, props: &PostgresDbProps, vpc: &Vpc) -> Result<(), Constr
     };
     p.check(
         is_instance_class(class),
-        || format!("'{class}' is not a DB instance class"),
+        "deployment.class",
+        || quote(class),
+        "not a DB instance class",
         "write it like db.t3.medium or db.r6g.large",
     );
     if let Some(f) = &family {
         p.check(
             *f == expected_family,
-            || {
-                format!(
-                    "parameter group family '{f}' does not match PostgreSQL {}",
-                    props.version.as_string()
-                )
-            },
-            &format!("use '{expected_family}', or leave the family unset to derive it"),
+            "parameter_group_family",
+            || quote(f),
+            format!(
+                "the family does not match PostgreSQL {}",
+                props.version.as_string()
+            ),
+            format!("use '{expected_family}', or leave the family unset to derive it"),
         );
     }
     p.check(
         [0, 1, 5, 10, 15, 30, 60].contains(&props.monitoring_interval_seconds),
-        || {
-            format!(
-                "monitoring_interval_seconds is {}",
-                props.monitoring_interval_seconds
-            )
-        },
+        "monitoring_interval_seconds",
+        || props.monitoring_interval_seconds.to_string(),
+        "not an interval enhanced monitoring offers",
         "use 0 (off), 1, 5, 10, 15, 30 or 60",
     );
     if let Some(d) = props.performance_insights_days {
         p.check(
             d == 7 || d == 731 || (d % 31 == 0 && (31..=713).contains(&d)),
-            || format!("performance_insights_days is {d}"),
+            "performance_insights_days",
+            || d.to_string(),
+            "not a retention Performance Insights offers",
             "use 7 (free), a multiple of 31 up to 713, or 731",
         );
     }
     p.check(
         vpc.subnets(props.subnets).len() >= 2 && vpc.az_count() >= 2,
-        || {
-            format!(
-                "the VPC has {} subnet(s) of the kind asked for",
-                vpc.subnets(props.subnets).len()
-            )
-        },
+        "subnets",
+        || format!("SubnetKind::{:?}", props.subnets),
+        format!(
+            "the VPC has {} subnet(s) of this kind, in {} zone(s)",
+            vpc.subnets(props.subnets).len(),
+            vpc.az_count()
+        ),
         "RDS subnet groups need subnets in at least two zones",
     );
     if let Some(name) = &props.database_name {
         p.check(
             is_database_name(name),
-            || format!("database_name '{name}'"),
+            "database_name",
+            || quote(name),
+            "not a PostgreSQL database name RDS creates",
             "use 1 to 63 letters, digits and _, starting with a letter",
         );
     }
@@ -381,7 +399,9 @@ fn validate(path: &str, props: &PostgresDbProps, vpc: &Vpc) -> Result<(), Constr
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !["postgres", "rdsadmin", "admin"].contains(&props.master_username.as_str()),
-        || format!("master_username '{}'", props.master_username),
+        "master_username",
+        || quote(&props.master_username),
+        "RDS takes 1 to 63 letters, digits and _, and reserves postgres, rdsadmin and admin",
         "use letters, digits and _, starting with a letter; not a reserved name",
     );
     p.finish()

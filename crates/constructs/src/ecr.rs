@@ -3,7 +3,7 @@
 use stackwright_core::l1::ecr;
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Grant, Grantable, PolicyStatement};
 use crate::key::Key;
 
@@ -99,14 +99,18 @@ fn validate(path: &str, props: &ImageRepositoryProps) -> Result<(), ConstructErr
     if let Some(name) = &props.repository_name {
         p.check(
             is_repository_name(name),
-            || format!("repository_name '{name}' is not a valid ECR repository name"),
+            "repository_name",
+            || quote(name),
+            "not a valid ECR repository name",
             "use 2 to 256 lowercase letters and digits, in segments separated by '/', \
              with '.', '_' or '-' between words, like team/service",
         );
     }
     p.check(
         (1..=1000).contains(&props.keep_last_images),
-        || format!("keep_last_images is {}", props.keep_last_images),
+        "keep_last_images",
+        || props.keep_last_images.to_string(),
+        "the lifecycle policy keeps 1 to 1000 images",
         "keep 1 to 1000 images; rollbacks need at least the previous release",
     );
     p.finish()

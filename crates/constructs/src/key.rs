@@ -6,7 +6,7 @@ use std::rc::Rc;
 use stackwright_core::l1::kms;
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Grant, Grantable, PolicyDocument, PolicyStatement, Principal};
 
 /// Settings of a [`Key`].
@@ -93,13 +93,17 @@ impl Key {
         let mut problems = Problems::new(node.path());
         problems.check(
             (7..=30).contains(&props.pending_window_days),
-            || format!("pending_window_days is {}", props.pending_window_days),
+            "pending_window_days",
+            || props.pending_window_days.to_string(),
             "KMS waits 7 to 30 days before deleting a key",
+            "use a window of 7 to 30 days",
         );
         if let Some(alias) = &props.alias {
             problems.check(
                 alias.starts_with("alias/") && !alias.starts_with("alias/aws/") && alias.len() > 6,
-                || format!("alias '{alias}' is not a usable alias name"),
+                "alias",
+                || quote(alias),
+                "not a usable alias name",
                 "start it with 'alias/' (not 'alias/aws/', which AWS reserves)",
             );
         }

@@ -21,4 +21,4 @@ pub mod security_group;
 pub mod vpc;
 pub mod waf;
 
-pub use error::ConstructError;
+pub use error::{ConstructError, PropProblem};

@@ -44,7 +44,9 @@ pub fn skip_check<T>(
     if reason.trim().is_empty() {
         return Err(ConstructError::invalid(
             resource.path(),
-            format!("the exception from {check} has an empty reason"),
+            check,
+            "an empty reason",
+            "an exception needs a reason",
             "say why the check does not apply to this resource; reviewers read it in the template",
         ));
     }

@@ -102,13 +102,17 @@ impl Secret {
         let g = &props.generate;
         problems.check(
             (20..=4096).contains(&g.length),
-            || format!("a generated length of {}", g.length),
+            "generate.length",
+            || g.length.to_string(),
+            "a generated secret needs 20 characters to be strong, and Secrets Manager makes at most 4096",
             "generate at least 20 characters (Secrets Manager allows up to 4096)",
         );
         if let Some(r) = &props.rotation {
             problems.check(
                 (1..=1000).contains(&r.after_days),
-                || format!("rotation every {} days", r.after_days),
+                "rotation.after_days",
+                || r.after_days.to_string(),
+                "Secrets Manager rotates every 1 to 1000 days",
                 "rotate every 1 to 1000 days",
             );
         }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use stackwright_core::l1::ec2;
 use stackwright_core::{Construct, CoreError, Expr, Resource, Scope, Value};
 
-use crate::error::ConstructError;
+use crate::error::{ConstructError, quote};
 
 /// An IP protocol and port range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +130,21 @@ impl Peer {
         rule
     }
 
+    /// The peer as written, for an error.
+    fn as_written(&self) -> String {
+        match self {
+            Peer::Ipv4(c) => c
+                .expr()
+                .as_literal_str()
+                .map_or("Peer::Ipv4(..)".to_string(), |s| {
+                    format!("Peer::Ipv4('{s}')")
+                }),
+            Peer::AnyIpv4 => "Peer::AnyIpv4".into(),
+            Peer::AnyIpv6 => "Peer::AnyIpv6".into(),
+            Peer::PrefixList(_) => "Peer::PrefixList(..)".into(),
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Peer::Ipv4(c) => c
@@ -204,6 +219,8 @@ impl SecurityGroup {
         if props.description.trim().is_empty() {
             return Err(ConstructError::invalid(
                 node.path(),
+                "description",
+                quote(&props.description),
                 "the security group description is empty",
                 "say what the group protects; AWS shows it in every listing",
             ));
@@ -247,6 +264,8 @@ impl SecurityGroup {
         if peer.is_world() && !port.is_web() {
             return Err(ConstructError::invalid(
                 self.node.path(),
+                "peer",
+                peer.as_written(),
                 format!(
                     "ingress from {} on {} would open it to the whole internet",
                     peer.describe(),
@@ -270,6 +289,8 @@ impl SecurityGroup {
         if reason.trim().is_empty() {
             return Err(ConstructError::invalid(
                 self.node.path(),
+                "reason",
+                quote(reason),
                 format!(
                     "{} is opened to the internet without a reason",
                     port.label()
@@ -362,6 +383,8 @@ fn check_description(node: &Construct, description: &str) -> Result<(), Construc
     if description.trim().is_empty() {
         return Err(ConstructError::invalid(
             node.path(),
+            "description",
+            quote(description),
             "a security group rule has no description",
             "say why the traffic is allowed; reviewers and scanners read it",
         ));
@@ -454,6 +477,8 @@ impl Connections {
                 .map_or_else(String::new, |g| g.node.path());
             return Err(ConstructError::invalid(
                 path,
+                "default_port",
+                "None",
                 "the target has no default port",
                 "name the port with allow_to(&target, Port::tcp(N), \"why\")",
             ));

@@ -8,7 +8,7 @@ use ipnet::Ipv4Net;
 use stackwright_core::l1::{ec2, logs, ssm};
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
 
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote, quote_list};
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps};
 use crate::key::{Key, KeyProps};
 use crate::security_group::{Peer, Port, SecurityGroup, SecurityGroupProps};
@@ -299,6 +299,24 @@ fn region_az_count(region: &str) -> Option<usize> {
     })
 }
 
+/// `azs` as written, for an error.
+fn azs_as_written(azs: &Azs) -> String {
+    match azs {
+        Azs::Count(n) => format!("Azs::Count({n})"),
+        Azs::Named(names) => format!("Azs::Named({})", quote_list(names)),
+    }
+}
+
+/// A tier's `cidrs` as written, for an error.
+fn cidrs_as_written(cidrs: &SubnetCidrs) -> String {
+    match cidrs {
+        SubnetCidrs::Blocks { mask, first } => {
+            format!("SubnetCidrs::Blocks {{ mask: {mask}, first: {first} }}")
+        }
+        SubnetCidrs::Explicit(list) => format!("SubnetCidrs::Explicit({})", quote_list(list)),
+    }
+}
+
 struct Planned {
     vpc: Ipv4Net,
     subnets: Vec<Vec<Ipv4Net>>,
@@ -309,39 +327,51 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
     let vpc = match Ipv4Net::from_str(&props.cidr) {
         Ok(n) if n.network() != n.addr() => {
             problems.add(
-                format!("cidr '{}' has host bits set", props.cidr),
+                "cidr",
+                quote(&props.cidr),
+                "host bits are set",
                 format!("use the network address: {}", n.trunc()),
             );
             n.trunc()
         }
         Ok(n) => n,
         Err(_) => {
-            problems.add(
-                format!("cidr '{}' is not an IPv4 CIDR block", props.cidr),
+            // Every other check needs the VPC's block.
+            return Err(problems.stop(
+                "cidr",
+                quote(&props.cidr),
+                "not an IPv4 CIDR block",
                 "write it like 10.0.0.0/16",
-            );
-            problems.finish()?;
-            unreachable!("a problem was added")
+            ));
         }
     };
     problems.check(
         (16..=28).contains(&vpc.prefix_len()),
-        || format!("cidr {vpc} has a /{} prefix", vpc.prefix_len()),
-        "a VPC's block is /16 (65,536 addresses) to /28 (16)",
+        "cidr",
+        || quote(&props.cidr),
+        format!(
+            "a VPC's block is /16 (65,536 addresses) to /28 (16), not /{}",
+            vpc.prefix_len()
+        ),
+        "use a block of /16 to /28, like 10.0.0.0/16",
     );
     let az_count = match &props.azs {
         Azs::Count(n) => usize::from(*n),
         Azs::Named(names) => {
             let mut seen = std::collections::HashSet::new();
-            for n in names {
+            for (i, n) in names.iter().enumerate() {
                 problems.check(
                     seen.insert(n.as_str()),
-                    || format!("zone '{n}' is named twice"),
+                    format!("azs[{i}]"),
+                    || quote(n),
+                    "this zone is named twice",
                     "name each zone once; a second subnet in the same zone gives no redundancy",
                 );
                 problems.check(
                     n.starts_with(region) && n.len() > region.len(),
-                    || format!("zone '{n}' is not a zone of {region}"),
+                    format!("azs[{i}]"),
+                    || quote(n),
+                    format!("not a zone of {region}, the stack's region"),
                     "name zones of the stack's region, like us-east-1a",
                 );
             }
@@ -350,35 +380,45 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
     };
     problems.check(
         az_count >= 1,
-        || "no availability zones".to_string(),
+        "azs",
+        || azs_as_written(&props.azs),
+        "no availability zones",
         "span at least one zone; two for anything stateful",
     );
     if let Some(max) = region_az_count(region) {
         problems.check(
             az_count <= max,
-            || format!("{az_count} availability zones were asked for, but {region} has {max}"),
+            "azs",
+            || azs_as_written(&props.azs),
+            format!("{az_count} availability zones were asked for, but {region} has {max}"),
             "use fewer zones",
         );
     }
     let mut names = std::collections::HashSet::new();
     let mut subnets = Vec::new();
-    for tier in &props.tiers {
+    for (i, tier) in props.tiers.iter().enumerate() {
         problems.check(
             !tier.name.is_empty() && tier.name.chars().all(|c| c.is_ascii_alphanumeric()),
-            || format!("tier name '{}'", tier.name),
+            format!("tiers[{i}].name"),
+            || quote(&tier.name),
+            "not usable as a tier name, which becomes part of construct paths",
             "name tiers with letters and digits, like Private",
         );
         problems.check(
             names.insert(tier.name.clone()),
-            || format!("two tiers are called '{}'", tier.name),
+            format!("tiers[{i}].name"),
+            || quote(&tier.name),
+            "an earlier tier has the same name",
             "give each tier its own name",
         );
         let nets: Vec<Ipv4Net> = match &tier.cidrs {
             SubnetCidrs::Blocks { mask, first } => {
                 if *mask < vpc.prefix_len() || *mask > 28 {
                     problems.add(
+                        format!("tiers[{i}].cidrs.mask"),
+                        mask.to_string(),
                         format!(
-                            "tier {} asks for /{mask} subnets in a /{} VPC",
+                            "tier {} cannot have subnets of that size in a /{} VPC",
                             tier.name,
                             vpc.prefix_len()
                         ),
@@ -391,8 +431,10 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
                 let last = u64::from(*first) + az_count as u64;
                 if last > available {
                     problems.add(
+                        format!("tiers[{i}].cidrs.first"),
+                        first.to_string(),
                         format!(
-                            "tier {} needs blocks {first} to {} of /{mask}, but {vpc} has only {available} of them",
+                            "tier {} needs blocks {first} to {} of /{mask}, one per zone, but {vpc} has only {available} of them",
                             tier.name,
                             last - 1
                         ),
@@ -409,36 +451,45 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
             SubnetCidrs::Explicit(list) => {
                 problems.check(
                     list.len() == az_count,
-                    || {
-                        format!(
-                            "tier {} lists {} CIDRs for {az_count} zones",
-                            tier.name,
-                            list.len()
-                        )
-                    },
+                    format!("tiers[{i}].cidrs"),
+                    || cidrs_as_written(&tier.cidrs),
+                    format!(
+                        "tier {} lists {} CIDRs for {az_count} zones",
+                        tier.name,
+                        list.len()
+                    ),
                     "give one CIDR per zone",
                 );
                 let mut nets = Vec::new();
-                for c in list {
+                for (j, c) in list.iter().enumerate() {
+                    let prop = format!("tiers[{i}].cidrs[{j}]");
                     match Ipv4Net::from_str(c) {
                         Ok(n) if !vpc.contains(&n) => problems.add(
+                            prop,
+                            quote(c),
                             format!(
-                                "subnet {n} of tier {} is outside the VPC's {vpc}",
+                                "this subnet of tier {} is outside the VPC's {vpc}",
                                 tier.name
                             ),
                             "pick a block inside the VPC CIDR",
                         ),
                         Ok(n) if n.network() != n.addr() => problems.add(
-                            format!("subnet '{c}' of tier {} has host bits set", tier.name),
+                            prop,
+                            quote(c),
+                            format!("this subnet of tier {} has host bits set", tier.name),
                             format!("use the network address: {}", n.trunc()),
                         ),
                         Ok(n) if n.prefix_len() > 28 => problems.add(
-                            format!("subnet {n} of tier {} is smaller than /28", tier.name),
+                            prop,
+                            quote(c),
+                            format!("this subnet of tier {} is smaller than /28", tier.name),
                             "AWS subnets are /16 to /28",
                         ),
                         Ok(n) => nets.push(n.trunc()),
                         Err(_) => problems.add(
-                            format!("'{c}' in tier {} is not an IPv4 CIDR block", tier.name),
+                            prop,
+                            quote(c),
+                            format!("not an IPv4 CIDR block (tier {})", tier.name),
                             "write it like 10.0.1.0/24",
                         ),
                     }
@@ -457,9 +508,11 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
         for (tb, b) in &all[i + 1..] {
             if a.contains(&b.network()) || b.contains(&a.network()) {
                 problems.add(
+                    format!("tiers[{tb}].cidrs"),
+                    cidrs_as_written(&props.tiers[*tb].cidrs),
                     format!(
-                        "subnet {a} of tier {} overlaps subnet {b} of tier {}",
-                        props.tiers[*ta].name, props.tiers[*tb].name
+                        "subnet {b} of tier {} overlaps subnet {a} of tier {}",
+                        props.tiers[*tb].name, props.tiers[*ta].name
                     ),
                     "give each tier its own range of blocks",
                 );
@@ -470,12 +523,16 @@ fn plan(path: &str, region: &str, props: &VpcProps) -> Result<Planned, Construct
     if kinds(SubnetKind::PrivateWithEgress) {
         problems.check(
             props.nat_gateways != NatGateways::None,
-            || "a private-with-egress tier with no NAT gateways".to_string(),
+            "nat_gateways",
+            || format!("NatGateways::{:?}", props.nat_gateways),
+            "a private-with-egress tier reaches the internet through NAT gateways",
             "use NatGateways::Single or PerAz, or make the tier Isolated",
         );
         problems.check(
             props.nat_gateways == NatGateways::None || kinds(SubnetKind::Public),
-            || "NAT gateways without a public tier to put them in".to_string(),
+            "nat_gateways",
+            || format!("NatGateways::{:?}", props.nat_gateways),
+            "NAT gateways without a public tier to put them in",
             "add a Public tier",
         );
     }
@@ -1012,5 +1069,11 @@ impl Vpc {
     /// The construct node, when this construct created the VPC.
     pub fn node(&self) -> Option<&Construct> {
         self.inner.node.as_ref()
+    }
+
+    /// The VPC as a construct's error names it: its path, or how it was imported.
+    pub(crate) fn as_written(&self) -> String {
+        self.node()
+            .map_or_else(|| "Vpc::from_attributes(..)".to_string(), |n| n.path())
     }
 }

@@ -3,7 +3,7 @@
 use stackwright_core::l1::wafv2;
 use stackwright_core::{Construct, Expr, Resource, Scope, Value};
 
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 
 /// Settings of a [`WebAcl`].
 #[derive(Debug, Clone, PartialEq)]
@@ -60,18 +60,21 @@ impl WebAcl {
         if let Some(limit) = props.rate_limit_per_5_minutes {
             p.check(
                 (10..=2_000_000_000).contains(&limit),
-                || format!("a rate limit of {limit} requests"),
+                "rate_limit_per_5_minutes",
+                || limit.to_string(),
                 "WAF rate limits are 10 to 2,000,000,000 per 5 minutes",
+                "use 10 to 2,000,000,000 requests",
             );
         }
-        p.check(
-            props
-                .managed_rule_groups
-                .iter()
-                .all(|g| g.starts_with("AWSManagedRules")),
-            || format!("rule groups {:?}", props.managed_rule_groups),
-            "name AWS managed rule groups, such as AWSManagedRulesCommonRuleSet",
-        );
+        for (i, g) in props.managed_rule_groups.iter().enumerate() {
+            p.check(
+                g.starts_with("AWSManagedRules"),
+                format!("managed_rule_groups[{i}]"),
+                || quote(g),
+                "not an AWS managed rule group",
+                "name AWS managed rule groups, such as AWSManagedRulesCommonRuleSet",
+            );
+        }
         p.finish()?;
         let mut rules: Vec<wafv2::web_acl::Rule> = props
             .managed_rule_groups
@@ -146,5 +149,43 @@ impl WebAcl {
     /// The L1 web ACL.
     pub fn resource(&self) -> &Resource<wafv2::WebAcl> {
         &self.resource
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stackwright_core::{App, Env, Stack};
+
+    use super::*;
+
+    #[test]
+    fn each_rule_group_that_is_not_aws_managed_is_its_own_problem() {
+        let app = App::new();
+        let stack = Stack::new(&app, "Test", Env::new("123456789012", "us-east-1")).unwrap();
+        let err = WebAcl::new(
+            &stack,
+            "Firewall",
+            WebAclProps {
+                managed_rule_groups: ["MyRules", "AWSManagedRulesSQLiRuleSet", "Other"]
+                    .map(String::from)
+                    .to_vec(),
+                rate_limit_per_5_minutes: Some(5),
+            },
+        )
+        .err()
+        .expect("refused");
+        let found: Vec<(&str, &str)> = err
+            .problems()
+            .iter()
+            .map(|p| (p.prop.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("rate_limit_per_5_minutes", "5"),
+                ("managed_rule_groups[0]", "'MyRules'"),
+                ("managed_rule_groups[2]", "'Other'"),
+            ]
+        );
     }
 }

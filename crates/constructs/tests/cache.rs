@@ -2,13 +2,13 @@
 //! reference, encryption, slow log, the handle, snapshots and every construction error.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::cache::{RedisCache, RedisCacheProps, SUPPORTED_VERSIONS};
 use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::metric::Statistic;
 use stackwright_constructs::security_group::{Connectable, Port};
 use stackwright_constructs::vpc::{Azs, SubnetKind, Vpc, VpcAttributes, VpcProps};
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Output, Stack};
 use stackwright_synth::assertions::{Matcher, Template};
 
@@ -24,10 +24,11 @@ fn r(id: &str) -> Json {
     json!({ "Ref": id })
 }
 
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and prop problems of a refused construct, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, Vec<PropProblem>) {
     match result.err().expect("should be refused") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, problems } => (path, problems),
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
 }
 
@@ -44,7 +45,8 @@ fn template(props: RedisCacheProps) -> Template {
     Template::from_stack(&s)
 }
 
-fn cache_error(zones: u8, props: RedisCacheProps) -> (String, String, String) {
+/// The one problem of a refused cache, failing the test when there are more.
+fn cache_error(zones: u8, props: RedisCacheProps) -> (String, PropProblem) {
     let app = App::new();
     let s = stack(&app);
     let vpc = Vpc::new(
@@ -56,7 +58,9 @@ fn cache_error(zones: u8, props: RedisCacheProps) -> (String, String, String) {
         },
     )
     .unwrap();
-    invalid(RedisCache::new(&s, "Cache", &vpc, props))
+    let (path, mut problems) = invalid(RedisCache::new(&s, "Cache", &vpc, props));
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    (path, problems.remove(0))
 }
 
 const AUTH_TOKEN_REF: &str = "{{resolve:secretsmanager:${CacheAuthToken}:SecretString}}";
@@ -478,7 +482,7 @@ fn snapshot_cache_staging() {
 
 #[test]
 fn automatic_failover_without_a_replica_is_refused() {
-    let (path, message, fix) = cache_error(
+    let (path, p) = cache_error(
         2,
         RedisCacheProps {
             replicas: 0,
@@ -487,24 +491,29 @@ fn automatic_failover_without_a_replica_is_refused() {
         },
     );
     assert_eq!(path, "Test/Cache");
-    assert_eq!(message, "automatic failover with no replica");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("automatic_failover", "true")
+    );
+    assert!(p.message.contains("no replica"), "{p}");
     assert!(
-        fix.contains("replicas: 1") && fix.contains("automatic_failover off"),
-        "{fix}"
+        p.fix.contains("replicas: 1") && p.fix.contains("automatic_failover off"),
+        "{p}"
     );
 }
 
 #[test]
 fn multi_az_in_a_one_zone_vpc_is_refused() {
-    let (path, message, fix) = cache_error(1, RedisCacheProps::production());
+    let (path, p) = cache_error(1, RedisCacheProps::production());
     assert_eq!(path, "Test/Cache");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("multi_az", "true"));
     assert!(
-        message.contains("Multi-AZ") && message.contains("spans 1 zone"),
-        "{message}"
+        p.message.contains("Multi-AZ") && p.message.contains("spans 1 zone"),
+        "{p}"
     );
     assert!(
-        fix.contains("two or more zones") && fix.contains("multi_az off"),
-        "{fix}"
+        p.fix.contains("two or more zones") && p.fix.contains("multi_az off"),
+        "{p}"
     );
     // Staging's single node is fine in one zone.
     let app = App::new();
@@ -523,21 +532,25 @@ fn multi_az_in_a_one_zone_vpc_is_refused() {
 
 #[test]
 fn multi_az_without_automatic_failover_is_refused() {
-    let (_, message, fix) = cache_error(
+    let (_, p) = cache_error(
         2,
         RedisCacheProps {
             automatic_failover: false,
             ..RedisCacheProps::production()
         },
     );
-    assert_eq!(message, "Multi-AZ without automatic failover");
-    assert!(fix.contains("requires automatic failover"), "{fix}");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("multi_az", "true"));
+    assert_eq!(p.message, "Multi-AZ without automatic failover");
+    assert!(
+        p.fix.contains("ElastiCache requires") && p.fix.contains("automatic_failover on"),
+        "{p}"
+    );
 }
 
 #[test]
 fn an_unsupported_engine_version_is_refused() {
     for bad in ["5.0", "7", "7.2", "valkey-8.0"] {
-        let (path, message, fix) = cache_error(
+        let (path, p) = cache_error(
             2,
             RedisCacheProps {
                 version: bad.into(),
@@ -545,45 +558,59 @@ fn an_unsupported_engine_version_is_refused() {
             },
         );
         assert_eq!(path, "Test/Cache");
-        assert_eq!(message, format!("Redis version '{bad}' is not supported"));
-        assert_eq!(fix, format!("use one of {}", SUPPORTED_VERSIONS.join(", ")));
-        assert!(fix.contains("7.1"), "{fix}");
+        assert_eq!(p.prop, "version");
+        assert_eq!(p.value, format!("'{bad}'"));
+        assert!(p.message.contains("not a Redis version"), "{p}");
+        assert_eq!(
+            p.fix,
+            format!("use one of {}", SUPPORTED_VERSIONS.join(", "))
+        );
+        assert!(p.fix.contains("7.1"), "{p}");
     }
 }
 
 #[test]
 fn a_node_type_that_is_not_one_is_refused() {
-    let (_, message, fix) = cache_error(
+    let (_, p) = cache_error(
         2,
         RedisCacheProps {
             node_type: "t3.micro".into(),
             ..RedisCacheProps::production()
         },
     );
-    assert_eq!(message, "'t3.micro' is not a cache node type");
-    assert!(fix.contains("cache.t3.micro"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("node_type", "'t3.micro'")
+    );
+    assert_eq!(p.message, "not a cache node type");
+    assert!(p.fix.contains("cache.t3.micro"), "{p}");
 }
 
 #[test]
 fn more_than_5_replicas_or_35_days_of_snapshots_are_refused() {
-    let (_, message, fix) = cache_error(
+    let (_, p) = cache_error(
         2,
         RedisCacheProps {
             replicas: 6,
             ..RedisCacheProps::production()
         },
     );
-    assert_eq!(message, "6 replicas");
-    assert!(fix.contains("at most 5"), "{fix}");
-    let (_, message, fix) = cache_error(
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("replicas", "6"));
+    assert!(p.message.contains("at most 5"), "{p}");
+    assert!(p.fix.contains("0 to 5"), "{p}");
+    let (_, p) = cache_error(
         2,
         RedisCacheProps {
             snapshot_retention_days: 36,
             ..RedisCacheProps::production()
         },
     );
-    assert_eq!(message, "snapshot_retention_days is 36");
-    assert!(fix.contains("35"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("snapshot_retention_days", "36")
+    );
+    assert!(p.message.contains("at most 35 days"), "{p}");
+    assert!(p.fix.contains("35"), "{p}");
 }
 
 #[test]
@@ -598,14 +625,20 @@ fn a_subnet_kind_the_vpc_lacks_is_refused() {
         private_subnet_ids: vec![],
         isolated_subnet_ids: vec![],
     });
-    let (_, message, fix) = invalid(RedisCache::new(
+    let (_, problems) = invalid(RedisCache::new(
         &s,
         "Cache",
         &vpc,
         RedisCacheProps::production(),
     ));
-    assert!(message.contains("no subnets of the kind"), "{message}");
-    assert!(fix.contains("isolated or private"), "{fix}");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let p = &problems[0];
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("subnets", "SubnetKind::Isolated")
+    );
+    assert!(p.message.contains("no subnets of this kind"), "{p}");
+    assert!(p.fix.contains("isolated or private"), "{p}");
 }
 
 #[test]
@@ -633,21 +666,29 @@ fn several_problems_are_reported_at_once() {
     )
     .err()
     .unwrap();
-    let (path, message, fix) = invalid::<()>(Err(err.clone()));
+    let (path, problems) = invalid::<()>(Err(err.clone()));
     assert_eq!(path, "Test/Cache");
-    assert_eq!(message, "Redis version '5.0' is not supported");
-    assert_eq!(fix.matches("also:").count(), 2, "{fix}");
+    let props: Vec<&str> = problems.iter().map(|p| p.prop.as_str()).collect();
+    assert_eq!(props, ["version", "automatic_failover", "multi_az"]);
+    assert_eq!(problems[0].value, "'5.0'");
     assert!(
-        fix.contains("also: automatic failover with no replica"),
-        "{fix}"
+        problems[1].message.contains("no replica"),
+        "{}",
+        problems[1]
     );
     assert!(
-        fix.contains("also: Multi-AZ was asked for, but the VPC spans 1 zone"),
-        "{fix}"
+        problems[2]
+            .message
+            .contains("Multi-AZ was asked for, but the VPC spans 1 zone"),
+        "{}",
+        problems[2]
     );
+    let shown = err.to_string();
     assert!(
-        err.to_string()
-            .starts_with("Test/Cache: Redis version '5.0' is not supported; use one of")
+        shown.starts_with(
+            "Test/Cache: 3 invalid props\n  - version = '5.0': not a Redis version this construct supports; use one of"
+        ),
+        "{shown}"
     );
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::ElastiCache::ReplicationGroup", 0);

@@ -3,7 +3,6 @@
 //! construction error.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::database::{
     Availability, Deployment, PostgresDb, PostgresDbProps, PostgresVersion,
 };
@@ -12,6 +11,7 @@ use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::metric::Statistic;
 use stackwright_constructs::security_group::{Connectable, Port};
 use stackwright_constructs::vpc::{Azs, SubnetKind, Vpc, VpcAttributes, VpcProps};
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Output, Stack};
 use stackwright_synth::assertions::{Matcher, Template};
 
@@ -27,11 +27,16 @@ fn r(id: &str) -> Json {
     json!({ "Ref": id })
 }
 
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and prop problems of a refused construct, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, Vec<PropProblem>) {
     match result.err().expect("should be refused") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, problems } => (path, problems),
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
+}
+
+fn props_of(problems: &[PropProblem]) -> Vec<&str> {
+    problems.iter().map(|p| p.prop.as_str()).collect()
 }
 
 /// A stack with a two-zone VPC and a database built from `props`.
@@ -61,11 +66,18 @@ fn vpc_of(s: &Stack, zones: u8) -> Vpc {
     .unwrap()
 }
 
-fn db_error(zones: u8, props: PostgresDbProps) -> (String, String, String) {
+fn db_errors(zones: u8, props: PostgresDbProps) -> (String, Vec<PropProblem>) {
     let app = App::new();
     let s = stack(&app);
     let vpc = vpc_of(&s, zones);
     invalid(PostgresDb::new(&s, "Database", &vpc, props))
+}
+
+/// The one problem of a refused database, failing the test when there are more.
+fn db_error(zones: u8, props: PostgresDbProps) -> (String, PropProblem) {
+    let (path, mut problems) = db_errors(zones, props);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    (path, problems.remove(0))
 }
 
 fn instance_with(
@@ -714,21 +726,25 @@ fn snapshot_database_aurora_production() {
 
 #[test]
 fn multi_az_in_a_one_zone_vpc_is_refused() {
-    let (path, message, fix) = db_error(1, PostgresDbProps::production());
+    let (path, problems) = db_errors(1, PostgresDbProps::production());
     assert_eq!(path, "Test/Database");
+    // One zone is also too few for the subnet group.
+    assert_eq!(props_of(&problems), ["deployment.availability", "subnets"]);
+    let p = &problems[0];
+    assert_eq!(p.value, "Availability::MultiAz");
     assert!(
-        message.contains("Multi-AZ") && message.contains("spans 1 zone"),
-        "{message}"
+        p.message.contains("Multi-AZ") && p.message.contains("spans 1 zone"),
+        "{p}"
     );
     assert!(
-        fix.contains("two or more zones") && fix.contains("SingleAz"),
-        "{fix}"
+        p.fix.contains("two or more zones") && p.fix.contains("SingleAz"),
+        "{p}"
     );
 }
 
 #[test]
 fn backup_retention_over_35_days_is_refused() {
-    let (path, message, fix) = db_error(
+    let (path, p) = db_error(
         2,
         PostgresDbProps {
             backup_retention_days: 36,
@@ -736,24 +752,31 @@ fn backup_retention_over_35_days_is_refused() {
         },
     );
     assert_eq!(path, "Test/Database");
-    assert_eq!(message, "backup_retention_days is 36");
-    assert!(
-        fix.contains("1 to 35") && fix.contains("AWS Backup"),
-        "{fix}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("backup_retention_days", "36")
     );
-    let (_, message, _) = db_error(
+    assert!(p.message.contains("1 to 35 days"), "{p}");
+    assert!(
+        p.fix.contains("1 to 35") && p.fix.contains("AWS Backup"),
+        "{p}"
+    );
+    let (_, p) = db_error(
         2,
         PostgresDbProps {
             backup_retention_days: 0,
             ..PostgresDbProps::production()
         },
     );
-    assert_eq!(message, "backup_retention_days is 0");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("backup_retention_days", "0")
+    );
 }
 
 #[test]
 fn max_storage_below_allocated_is_refused() {
-    let (path, message, fix) = db_error(
+    let (path, p) = db_error(
         2,
         instance_with(|_, _, allocated, max| {
             *allocated = 200;
@@ -761,23 +784,31 @@ fn max_storage_below_allocated_is_refused() {
         }),
     );
     assert_eq!(path, "Test/Database");
-    assert!(
-        message.contains("150") && message.contains("200"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("deployment.max_allocated_storage_gib", "150")
     );
-    assert!(fix.contains("at or above the initial size"), "{fix}");
+    assert!(
+        p.message.contains("allocated_storage_gib") && p.message.contains("200"),
+        "{p}"
+    );
+    assert!(p.fix.contains("at or above the initial size"), "{p}");
 }
 
 #[test]
 fn storage_below_20_gib_is_refused() {
-    let (_, message, fix) = db_error(2, instance_with(|_, _, allocated, _| *allocated = 10));
-    assert!(message.contains("allocated_storage_gib is 10"), "{message}");
-    assert!(fix.contains("20 to 65,536"), "{fix}");
+    let (_, p) = db_error(2, instance_with(|_, _, allocated, _| *allocated = 10));
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("deployment.allocated_storage_gib", "10")
+    );
+    assert!(p.message.contains("20 to 65,536 GiB"), "{p}");
+    assert!(p.fix.contains("20 to 65,536"), "{p}");
 }
 
 #[test]
 fn a_parameter_group_family_of_another_version_is_refused() {
-    let (path, message, fix) = db_error(
+    let (path, p) = db_error(
         2,
         PostgresDbProps {
             parameter_group_family: Some("postgres16".into()),
@@ -785,21 +816,25 @@ fn a_parameter_group_family_of_another_version_is_refused() {
         },
     );
     assert_eq!(path, "Test/Database");
-    assert!(
-        message.contains("'postgres16'") && message.contains("17.6"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("parameter_group_family", "'postgres16'")
     );
-    assert!(fix.contains("'postgres17'"), "{fix}");
+    assert!(p.message.contains("17.6"), "{p}");
+    assert!(p.fix.contains("'postgres17'"), "{p}");
     // Aurora wants the aurora family.
-    let (_, message, fix) = db_error(
+    let (_, p) = db_error(
         2,
         PostgresDbProps {
             parameter_group_family: Some("postgres17".into()),
             ..PostgresDbProps::aurora_production()
         },
     );
-    assert!(message.contains("'postgres17'"), "{message}");
-    assert!(fix.contains("'aurora-postgresql17'"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("parameter_group_family", "'postgres17'")
+    );
+    assert!(p.fix.contains("'aurora-postgresql17'"), "{p}");
     // The matching family, given explicitly, is fine.
     let (_app, _s, _db) = with_vpc(PostgresDbProps {
         parameter_group_family: Some("postgres17".into()),
@@ -817,10 +852,12 @@ fn an_instance_class_that_is_not_one_is_refused() {
         "db..medium",
         "DB.T3.MEDIUM",
     ] {
-        let (path, message, fix) = db_error(2, instance_with(|class, _, _, _| *class = bad.into()));
+        let (path, p) = db_error(2, instance_with(|class, _, _, _| *class = bad.into()));
         assert_eq!(path, "Test/Database");
-        assert_eq!(message, format!("'{bad}' is not a DB instance class"));
-        assert!(fix.contains("db.t3.medium"), "{fix}");
+        assert_eq!(p.prop, "deployment.class");
+        assert_eq!(p.value, format!("'{bad}'"));
+        assert_eq!(p.message, "not a DB instance class");
+        assert!(p.fix.contains("db.t3.medium"), "{p}");
     }
     for good in [
         "db.t3.micro",
@@ -852,42 +889,58 @@ fn aurora_with_16_readers_is_refused() {
         class: "db.r6g.large".into(),
         readers: 16,
     };
-    let (path, message, fix) = db_error(2, props);
+    let (path, p) = db_error(2, props);
     assert_eq!(path, "Test/Database");
-    assert_eq!(message, "16 readers");
-    assert!(fix.contains("at most 15"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("deployment.readers", "16")
+    );
+    assert!(p.message.contains("at most 15"), "{p}");
+    assert!(p.fix.contains("0 to 15"), "{p}");
 }
 
 #[test]
 fn aurora_readers_in_a_one_zone_vpc_are_refused() {
-    let (_, message, fix) = db_error(1, PostgresDbProps::aurora_production());
+    let (_, problems) = db_errors(1, PostgresDbProps::aurora_production());
+    // One zone is also too few for the subnet group.
+    assert_eq!(props_of(&problems), ["deployment.readers", "subnets"]);
+    let p = &problems[0];
+    assert_eq!(p.value, "1");
     assert!(
-        message.contains("Aurora readers in a VPC of 1 zone"),
-        "{message}"
+        p.message.contains("Aurora readers in a VPC of 1 zone"),
+        "{p}"
     );
-    assert!(fix.contains("two or more"), "{fix}");
+    assert!(p.fix.contains("two or more"), "{p}");
 }
 
 #[test]
 fn monitoring_and_insights_periods_must_be_ones_rds_takes() {
-    let (_, message, fix) = db_error(
+    let (_, p) = db_error(
         2,
         PostgresDbProps {
             monitoring_interval_seconds: 45,
             ..PostgresDbProps::production()
         },
     );
-    assert_eq!(message, "monitoring_interval_seconds is 45");
-    assert!(fix.contains("1, 5, 10, 15, 30 or 60"), "{fix}");
-    let (_, message, fix) = db_error(
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("monitoring_interval_seconds", "45")
+    );
+    assert!(p.message.contains("enhanced monitoring"), "{p}");
+    assert!(p.fix.contains("1, 5, 10, 15, 30 or 60"), "{p}");
+    let (_, p) = db_error(
         2,
         PostgresDbProps {
             performance_insights_days: Some(30),
             ..PostgresDbProps::production()
         },
     );
-    assert_eq!(message, "performance_insights_days is 30");
-    assert!(fix.contains("7 (free)"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("performance_insights_days", "30")
+    );
+    assert!(p.message.contains("Performance Insights"), "{p}");
+    assert!(p.fix.contains("7 (free)"), "{p}");
     for ok in [7, 31, 713, 731] {
         let (_app, _s, _db) = with_vpc(PostgresDbProps {
             performance_insights_days: Some(ok),
@@ -899,15 +952,17 @@ fn monitoring_and_insights_periods_must_be_ones_rds_takes() {
 #[test]
 fn a_reserved_or_malformed_master_username_is_refused() {
     for bad in ["postgres", "admin", "1flowviz", "flow-viz", ""] {
-        let (_, message, fix) = db_error(
+        let (_, p) = db_error(
             2,
             PostgresDbProps {
                 master_username: bad.into(),
                 ..PostgresDbProps::production()
             },
         );
-        assert_eq!(message, format!("master_username '{bad}'"));
-        assert!(fix.contains("reserved"), "{fix}");
+        assert_eq!(p.prop, "master_username");
+        assert_eq!(p.value, format!("'{bad}'"));
+        assert!(p.message.contains("reserves"), "{p}");
+        assert!(p.fix.contains("reserved"), "{p}");
     }
 }
 
@@ -923,14 +978,20 @@ fn a_subnet_kind_the_vpc_lacks_is_refused() {
         private_subnet_ids: vec![],
         isolated_subnet_ids: vec![],
     });
-    let (_, message, fix) = invalid(PostgresDb::new(
+    let (_, problems) = invalid(PostgresDb::new(
         &s,
         "Database",
         &vpc,
         PostgresDbProps::production(),
     ));
-    assert!(message.contains("0 subnet(s)"), "{message}");
-    assert!(fix.contains("two zones"), "{fix}");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let p = &problems[0];
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("subnets", "SubnetKind::Isolated")
+    );
+    assert!(p.message.contains("0 subnet(s)"), "{p}");
+    assert!(p.fix.contains("two zones"), "{p}");
 }
 
 #[test]
@@ -950,23 +1011,44 @@ fn several_problems_are_reported_at_once() {
     let s = stack(&app);
     let vpc = vpc_of(&s, 1);
     let err = PostgresDb::new(&s, "Database", &vpc, props).err().unwrap();
-    let (path, message, fix) = invalid::<()>(Err(err.clone()));
+    let (path, problems) = invalid::<()>(Err(err.clone()));
     assert_eq!(path, "Test/Database");
-    assert_eq!(message, "backup_retention_days is 36");
     // The one-zone VPC also has too few subnets for a subnet group.
-    assert_eq!(fix.matches("also:").count(), 5, "{fix}");
-    for part in [
-        "max_allocated_storage_gib 50",
-        "Multi-AZ",
-        "'t3.medium'",
-        "'postgres16'",
-    ] {
-        assert!(fix.contains(part), "{part} missing from {fix}");
-    }
-    assert!(
-        err.to_string()
-            .starts_with("Test/Database: backup_retention_days is 36; ")
+    assert_eq!(
+        props_of(&problems),
+        [
+            "backup_retention_days",
+            "deployment.max_allocated_storage_gib",
+            "deployment.availability",
+            "deployment.class",
+            "parameter_group_family",
+            "subnets",
+        ]
     );
+    let values: Vec<&str> = problems.iter().map(|p| p.value.as_str()).collect();
+    assert_eq!(
+        values,
+        [
+            "36",
+            "50",
+            "Availability::MultiAz",
+            "'t3.medium'",
+            "'postgres16'",
+            "SubnetKind::Isolated"
+        ]
+    );
+    assert_eq!(
+        err.problem("deployment.class").map(|p| p.value.as_str()),
+        Some("'t3.medium'")
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(
+            "Test/Database: 6 invalid props\n  - backup_retention_days = 36: RDS keeps"
+        ),
+        "{shown}"
+    );
+    assert_eq!(shown.lines().count(), 7, "{shown}");
     // Nothing of the database was added.
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::RDS::DBInstance", 0);
@@ -976,7 +1058,7 @@ fn several_problems_are_reported_at_once() {
 
 #[test]
 fn a_single_az_database_in_a_one_zone_vpc_is_refused() {
-    let (path, message, fix) = db_error(
+    let (path, p) = db_error(
         1,
         instance_with(|_, availability, _, _| {
             *availability = Availability::SingleAz {
@@ -985,6 +1067,10 @@ fn a_single_az_database_in_a_one_zone_vpc_is_refused() {
         }),
     );
     assert_eq!(path, "Test/Database");
-    assert!(message.contains("subnet"), "{message}");
-    assert!(fix.contains("two zones"), "{fix}");
+    assert_eq!(p.prop, "subnets");
+    assert!(
+        p.message.contains("subnet") && p.message.contains("1 zone"),
+        "{p}"
+    );
+    assert!(p.fix.contains("two zones"), "{p}");
 }

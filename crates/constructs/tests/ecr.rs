@@ -3,10 +3,10 @@
 //! error.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::ecr::{ImageRepository, ImageRepositoryProps};
 use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Stack};
 use stackwright_synth::assertions::{Matcher, Template};
 
@@ -18,10 +18,11 @@ fn get_att(id: &str, attr: &str) -> Json {
     json!({ "Fn::GetAtt": [id, attr] })
 }
 
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and prop problems of a refused construct, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, Vec<PropProblem>) {
     match result.err().expect("should be refused") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, problems } => (path, problems),
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
 }
 
@@ -36,9 +37,16 @@ fn template(props: ImageRepositoryProps) -> Template {
     Template::from_stack(&built(props).0)
 }
 
-fn error(props: ImageRepositoryProps) -> (String, String, String) {
+fn errors(props: ImageRepositoryProps) -> (String, Vec<PropProblem>) {
     let app = App::new();
     invalid(ImageRepository::new(&stack(&app), "Images", props))
+}
+
+/// The one problem of a refused repository, failing the test when there are more.
+fn error(props: ImageRepositoryProps) -> (String, PropProblem) {
+    let (path, mut problems) = errors(props);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    (path, problems.remove(0))
 }
 
 /// The lifecycle policy of the one repository, parsed.
@@ -256,42 +264,48 @@ fn snapshot_ecr_production() {
 #[test]
 fn a_repository_name_ecr_refuses_is_refused() {
     for name in ["FlowViz/API", "x", "flowviz//api", "-flowviz"] {
-        let (path, message, fix) = error(ImageRepositoryProps::production().with_name(name));
+        let (path, p) = error(ImageRepositoryProps::production().with_name(name));
         assert_eq!(path, "Test/Images");
-        assert_eq!(
-            message,
-            format!("repository_name '{name}' is not a valid ECR repository name")
-        );
+        assert_eq!(p.prop, "repository_name");
+        assert_eq!(p.value, format!("'{name}'"));
+        assert_eq!(p.message, "not a valid ECR repository name");
         assert!(
-            fix.contains("lowercase") && fix.contains("team/service"),
-            "{fix}"
+            p.fix.contains("lowercase") && p.fix.contains("team/service"),
+            "{p}"
         );
     }
 }
 
 #[test]
 fn keeping_no_images_is_refused() {
-    let (path, message, fix) = error(ImageRepositoryProps {
+    let (path, p) = error(ImageRepositoryProps {
         keep_last_images: 0,
         ..ImageRepositoryProps::production()
     });
     assert_eq!(path, "Test/Images");
-    assert_eq!(message, "keep_last_images is 0");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("keep_last_images", "0")
+    );
+    assert!(p.message.contains("1 to 1000 images"), "{p}");
     assert!(
-        fix.contains("1 to 1000") && fix.contains("rollbacks"),
-        "{fix}"
+        p.fix.contains("1 to 1000") && p.fix.contains("rollbacks"),
+        "{p}"
     );
 }
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let (_, message, fix) = error(ImageRepositoryProps {
+    let (_, problems) = errors(ImageRepositoryProps {
         keep_last_images: 0,
         ..ImageRepositoryProps::production().with_name("Bad")
     });
+    let found: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.prop.as_str(), p.value.as_str()))
+        .collect();
     assert_eq!(
-        message,
-        "repository_name 'Bad' is not a valid ECR repository name"
+        found,
+        [("repository_name", "'Bad'"), ("keep_last_images", "0")]
     );
-    assert!(fix.contains("also: keep_last_images is 0"), "{fix}");
 }

@@ -4,7 +4,6 @@
 //! error.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::alb::{
     BlueGreenAlb, BlueGreenAlbProps, Colour, HealthCheck, TargetType, TestListener,
 };
@@ -15,6 +14,7 @@ use stackwright_constructs::fleet::{
 use stackwright_constructs::opt_out::skip_check;
 use stackwright_constructs::secret::Secret;
 use stackwright_constructs::vpc::{Vpc, VpcAttributes};
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Pseudo, Stack, Value, cfn_format};
 use stackwright_synth::assertions::{Matcher, Template};
 
@@ -143,14 +143,19 @@ fn get_att(id: &str, attr: &str) -> Json {
     json!({ "Fn::GetAtt": [id, attr] })
 }
 
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and prop problems of a refused construct, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, Vec<PropProblem>) {
     match result.err().expect("should be refused") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, problems } => (path, problems),
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
 }
 
-fn fleet_error_with(alb: BlueGreenAlbProps, props: AppFleetProps) -> (String, String, String) {
+fn props_of(problems: &[PropProblem]) -> Vec<&str> {
+    problems.iter().map(|p| p.prop.as_str()).collect()
+}
+
+fn fleet_errors_with(alb: BlueGreenAlbProps, props: AppFleetProps) -> (String, Vec<PropProblem>) {
     let app = App::new();
     let s = stack(&app);
     let vpc = imported_vpc();
@@ -158,7 +163,18 @@ fn fleet_error_with(alb: BlueGreenAlbProps, props: AppFleetProps) -> (String, St
     invalid(AppFleet::new(&s, "App", &vpc, &alb, props))
 }
 
-fn fleet_error(props: AppFleetProps) -> (String, String, String) {
+/// The one problem of a refused fleet, failing the test when there are more.
+fn fleet_error_with(alb: BlueGreenAlbProps, props: AppFleetProps) -> (String, PropProblem) {
+    let (path, mut problems) = fleet_errors_with(alb, props);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    (path, problems.remove(0))
+}
+
+fn fleet_errors(props: AppFleetProps) -> (String, Vec<PropProblem>) {
+    fleet_errors_with(alb_props(target_type_for(&props)), props)
+}
+
+fn fleet_error(props: AppFleetProps) -> (String, PropProblem) {
     fleet_error_with(alb_props(target_type_for(&props)), props)
 }
 
@@ -1231,18 +1247,19 @@ fn fargate_escape_hatches_reach_the_l1_resources() {
 
 #[test]
 fn min_above_desired_is_refused() {
-    let (path, message, fix) = fleet_error(AppFleetProps {
+    let (path, p) = fleet_error(AppFleetProps {
         capacity: Capacity::new(3, 4, 2),
         ..released(AppFleetProps::production())
     });
     assert_eq!(path, "Test/App");
-    assert_eq!(message, "blue capacity: min 3 is above desired 2");
-    assert!(fix.starts_with("keep min <= desired <= max"), "{fix}");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("capacity.min", "3"));
+    assert_eq!(p.message, "above desired, 2 (blue)");
+    assert_eq!(p.fix, "keep min <= desired <= max");
 }
 
 #[test]
 fn desired_above_max_is_refused() {
-    let (path, message, fix) = fleet_error(AppFleetProps {
+    let (path, p) = fleet_error(AppFleetProps {
         green: ColourState {
             image_tag: "v1.5.0".into(),
             capacity: Some(Capacity::new(1, 2, 3)),
@@ -1250,13 +1267,17 @@ fn desired_above_max_is_refused() {
         ..released(AppFleetProps::production())
     });
     assert_eq!(path, "Test/App");
-    assert_eq!(message, "green capacity: desired 3 is above max 2");
-    assert_eq!(fix, "keep min <= desired <= max");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("green.capacity.desired", "3")
+    );
+    assert_eq!(p.message, "above max, 2 (green)");
+    assert_eq!(p.fix, "keep min <= desired <= max");
 }
 
 #[test]
 fn a_live_colour_with_max_0_is_refused() {
-    let (path, message, fix) = fleet_error_with(
+    let (path, p) = fleet_error_with(
         BlueGreenAlbProps {
             live: Colour::Green,
             ..alb_props(TargetType::Instance)
@@ -1265,31 +1286,37 @@ fn a_live_colour_with_max_0_is_refused() {
     );
     assert_eq!(path, "Test/App");
     assert_eq!(
-        message,
-        "the live colour (green) has max 0, so nothing would serve production traffic"
+        (p.prop.as_str(), p.value.as_str()),
+        ("green.capacity.max", "0")
+    );
+    assert_eq!(
+        p.message,
+        "green is the live colour, so nothing would serve production traffic"
     );
     assert!(
-        fix.contains("ColourState::serving") && fix.contains("live colour"),
-        "{fix}"
+        p.fix.contains("ColourState::serving") && p.fix.contains("live colour"),
+        "{p}"
     );
 }
 
 #[test]
 fn a_cpu_target_outside_1_to_100_is_refused() {
     for target in [0, 101] {
-        let (path, message, fix) = fleet_error(AppFleetProps {
+        let (path, p) = fleet_error(AppFleetProps {
             cpu_target_percent: target,
             ..released(AppFleetProps::production())
         });
         assert_eq!(path, "Test/App");
-        assert_eq!(message, format!("cpu_target_percent is {target}"));
-        assert!(fix.contains("1 to 100 percent"), "{fix}");
+        assert_eq!(p.prop, "cpu_target_percent");
+        assert_eq!(p.value, target.to_string());
+        assert!(p.message.contains("CPU percentage"), "{p}");
+        assert!(p.fix.contains("1 to 100 percent"), "{p}");
     }
 }
 
 #[test]
 fn a_task_size_fargate_does_not_offer_is_refused() {
-    let (path, message, fix) = fleet_error(AppFleetProps {
+    let (path, p) = fleet_error(AppFleetProps {
         compute: Compute::Fargate(FargateSettings {
             cpu: 256,
             memory_mib: 4096,
@@ -1299,10 +1326,39 @@ fn a_task_size_fargate_does_not_offer_is_refused() {
     });
     assert_eq!(path, "Test/App");
     assert_eq!(
-        message,
-        "Fargate has no task of 256 CPU units with 4096 MiB"
+        (p.prop.as_str(), p.value.as_str()),
+        ("compute.memory_mib", "4096")
     );
-    assert_eq!(fix, "with 256 CPU units use 512, 1024 or 2048 MiB");
+    assert_eq!(
+        p.message,
+        "Fargate has no task of 256 CPU units with this memory"
+    );
+    assert_eq!(p.fix, "with 256 CPU units use 512, 1024 or 2048 MiB");
+    // A CPU size Fargate does not have is the CPU's problem, not the memory's.
+    let (_, p) = fleet_error(AppFleetProps {
+        compute: Compute::Fargate(FargateSettings {
+            cpu: 300,
+            memory_mib: 1024,
+            ..FargateSettings::production()
+        }),
+        ..fargate()
+    });
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("compute.cpu", "300"));
+    assert!(p.fix.contains("256, 512, 1024"), "{p}");
+    // So is the worker's.
+    let mut props = fargate();
+    if let Compute::Fargate(FargateSettings {
+        worker: Some(w), ..
+    }) = &mut props.compute
+    {
+        w.memory_mib = 4096;
+    }
+    let (_, p) = fleet_error(props);
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("compute.worker.memory_mib", "4096")
+    );
+    assert!(p.message.contains("worker task of 256 CPU units"), "{p}");
 }
 
 #[test]
@@ -1311,100 +1367,222 @@ fn a_secret_named_like_a_plain_variable_is_refused() {
     props
         .environment
         .insert("SECRET_KEY".into(), "hunter2".into());
-    let (path, message, fix) = fleet_error(props);
+    let (path, p) = fleet_error(props);
     assert_eq!(path, "Test/App");
     assert_eq!(
-        message,
-        "'SECRET_KEY' is both a plain and a secret environment variable"
+        (p.prop.as_str(), p.value.as_str()),
+        ("secret_environment", "'SECRET_KEY'")
     );
-    assert!(fix.contains("one source"), "{fix}");
+    assert_eq!(p.message, "both a plain and a secret environment variable");
+    assert!(p.fix.contains("one source"), "{p}");
 }
 
 #[test]
 fn a_load_balancer_of_ip_targets_is_refused_for_ec2() {
-    let (path, message, fix) = fleet_error_with(
+    let (path, p) = fleet_error_with(
         alb_props(TargetType::Ip),
         released(AppFleetProps::production()),
     );
     assert_eq!(path, "Test/App");
-    assert!(
-        message.contains("target type is Ip") && message.contains("Instance targets"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("alb.target_type", "TargetType::Ip")
     );
-    assert!(fix.contains("TargetType::Instance"), "{fix}");
+    assert!(
+        p.message.contains("target type is Ip") && p.message.contains("Instance targets"),
+        "{p}"
+    );
+    assert!(p.fix.contains("TargetType::Instance"), "{p}");
 }
 
 #[test]
 fn a_load_balancer_of_instance_targets_is_refused_for_fargate() {
-    let (path, message, fix) = fleet_error_with(alb_props(TargetType::Instance), fargate());
+    let (path, p) = fleet_error_with(alb_props(TargetType::Instance), fargate());
     assert_eq!(path, "Test/App");
-    assert!(
-        message.contains("target type is Instance") && message.contains("Ip targets"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("alb.target_type", "TargetType::Instance")
     );
-    assert!(fix.contains("TargetType::Ip"), "{fix}");
+    assert!(
+        p.message.contains("target type is Instance") && p.message.contains("Ip targets"),
+        "{p}"
+    );
+    assert!(p.fix.contains("TargetType::Ip"), "{p}");
 }
 
 #[test]
 fn a_port_other_than_the_target_port_is_refused() {
-    let (path, message, fix) = fleet_error(AppFleetProps {
+    let (path, p) = fleet_error(AppFleetProps {
         port: Some(8080),
         ..released(AppFleetProps::production())
     });
     assert_eq!(path, "Test/App");
-    assert_eq!(
-        message,
-        "port 8080 is not the load balancer's target port 8000"
-    );
-    assert!(fix.contains("target_port"), "{fix}");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("port", "8080"));
+    assert_eq!(p.message, "not the load balancer's target port, 8000");
+    assert!(p.fix.contains("target_port"), "{p}");
 }
 
 #[test]
 fn names_that_are_not_shell_safe_are_refused() {
     let mut props = released(AppFleetProps::production());
     props.environment.insert("BAD-NAME".into(), "x".into());
-    let (_, message, fix) = fleet_error(props);
-    assert_eq!(message, "environment variable name 'BAD-NAME'");
-    assert!(fix.contains("letters, digits and _"), "{fix}");
+    let (_, p) = fleet_error(props);
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("environment", "'BAD-NAME'")
+    );
+    assert!(p.message.contains("environment variable name"), "{p}");
+    assert!(p.fix.contains("letters, digits and _"), "{p}");
 
-    let (_, message, _) = fleet_error(AppFleetProps {
+    let (_, p) = fleet_error(AppFleetProps {
         health_check_path: Some("/health; reboot".into()),
         ..released(AppFleetProps::production())
     });
-    assert_eq!(message, "health_check_path '/health; reboot'");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("health_check_path", "'/health; reboot'")
+    );
 
-    let (_, message, _) = fleet_error(AppFleetProps {
+    let (_, p) = fleet_error(AppFleetProps {
         blue: ColourState::serving("v1:latest"),
         ..released(AppFleetProps::production())
     });
-    assert_eq!(message, "blue image tag 'v1:latest' is not an ECR tag");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("blue.image_tag", "'v1:latest'")
+    );
+    assert_eq!(p.message, "not an ECR tag");
 }
 
 #[test]
 fn root_containers_and_bad_ec2_settings_are_refused() {
-    let (_, message, fix) = fleet_error(AppFleetProps {
+    let (_, p) = fleet_error(AppFleetProps {
         compute: Compute::Fargate(FargateSettings {
             user: "root".into(),
             ..FargateSettings::production()
         }),
         ..fargate()
     });
-    assert_eq!(message, "user 'root' runs the containers as root");
-    assert!(fix.contains("1000:1000"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("compute.user", "'root'")
+    );
+    assert_eq!(p.message, "runs the containers as root");
+    assert!(p.fix.contains("1000:1000"), "{p}");
 
     let mut props = released(AppFleetProps::production());
     if let Compute::Ec2(s) = &mut props.compute {
         s.instance_type = "medium".into();
     }
-    let (_, message, fix) = fleet_error(props);
-    assert_eq!(message, "'medium' is not an EC2 instance type");
-    assert_eq!(fix, "write it like t3.medium");
+    let (_, p) = fleet_error(props);
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("compute.instance_type", "'medium'")
+    );
+    assert_eq!(p.message, "not an EC2 instance type");
+    assert_eq!(p.fix, "write it like t3.medium");
 
-    let (_, message, _) = fleet_error(AppFleetProps {
+    let (_, p) = fleet_error(AppFleetProps {
         log_retention_days: 10,
         ..released(AppFleetProps::production())
     });
-    assert_eq!(message, "log_retention_days is 10");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("log_retention_days", "10")
+    );
+}
+
+#[test]
+fn a_signal_timeout_is_refused_for_each_of_its_rules() {
+    // Too long, and not longer than the health wait: two problems of one prop.
+    let mut props = released(AppFleetProps::production());
+    if let Compute::Ec2(s) = &mut props.compute {
+        s.signal_timeout_minutes = 0;
+    }
+    let (_, problems) = fleet_errors(props);
+    assert_eq!(
+        props_of(&problems),
+        [
+            "compute.signal_timeout_minutes",
+            "compute.signal_timeout_minutes"
+        ]
+    );
+    assert!(
+        problems[0].message.contains("1 to 720 minutes"),
+        "{}",
+        problems[0]
+    );
+    assert!(problems[1].message.contains("150"), "{}", problems[1]);
+    let mut props = released(AppFleetProps::production());
+    if let Compute::Ec2(s) = &mut props.compute {
+        s.signal_timeout_minutes = 2;
+        s.boot_health_timeout_seconds = 120;
+    }
+    let (_, p) = fleet_error(props);
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("compute.signal_timeout_minutes", "2")
+    );
+    assert!(p.message.contains("health wait"), "{p}");
+}
+
+#[test]
+fn each_health_check_setting_of_the_load_balancer_is_its_own_problem() {
+    let app = App::new();
+    let s = stack(&app);
+    let (path, problems) = invalid(BlueGreenAlb::new(
+        &s,
+        "Edge",
+        &imported_vpc(),
+        BlueGreenAlbProps {
+            health_check: HealthCheck {
+                healthy_threshold: 1,
+                unhealthy_threshold: 11,
+                interval_seconds: 4,
+                timeout_seconds: 5,
+                ..HealthCheck::path("/api/health")
+            },
+            ..alb_props(TargetType::Instance)
+        },
+    ));
+    assert_eq!(path, "Test/Edge");
+    let found: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.prop.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("health_check.healthy_threshold", "1"),
+            ("health_check.unhealthy_threshold", "11"),
+            ("health_check.interval_seconds", "4"),
+            ("health_check.timeout_seconds", "5"),
+        ]
+    );
+    assert!(
+        problems[3].message.contains("interval, 4"),
+        "{}",
+        problems[3]
+    );
+    // A timeout under 2 seconds is refused even when it is shorter than the interval.
+    let (_, problems) = invalid(BlueGreenAlb::new(
+        &s,
+        "Edge2",
+        &imported_vpc(),
+        BlueGreenAlbProps {
+            health_check: HealthCheck {
+                timeout_seconds: 1,
+                ..HealthCheck::path("/api/health")
+            },
+            ..alb_props(TargetType::Instance)
+        },
+    ));
+    assert_eq!(props_of(&problems), ["health_check.timeout_seconds"]);
+    assert!(
+        problems[0].message.contains("at least 2"),
+        "{}",
+        problems[0]
+    );
 }
 
 #[test]
@@ -1418,17 +1596,25 @@ fn every_problem_is_reported_at_once() {
     if let Compute::Fargate(s) = &mut props.compute {
         s.memory_mib = 4096 * 4;
     }
-    let (path, message, fix) = fleet_error(props);
+    let (path, problems) = fleet_errors(props);
     assert_eq!(path, "Test/App");
-    assert_eq!(message, "blue capacity: min 3 is above desired 2");
-    for also in [
-        "also: blue capacity: desired 2 is above max 1",
-        "also: cpu_target_percent is 0",
-        "also: 'SECRET_KEY' is both a plain and a secret environment variable",
-        "also: Fargate has no task of 512 CPU units with 16384 MiB",
-    ] {
-        assert!(fix.contains(also), "missing {also:?} in:\n{fix}");
-    }
+    assert_eq!(
+        props_of(&problems),
+        [
+            "capacity.min",
+            "capacity.desired",
+            "cpu_target_percent",
+            "secret_environment",
+            "compute.memory_mib",
+        ]
+    );
+    let values: Vec<&str> = problems.iter().map(|p| p.value.as_str()).collect();
+    assert_eq!(values, ["3", "2", "0", "'SECRET_KEY'", "16384"]);
+    assert!(
+        problems[4].message.contains("512 CPU units"),
+        "{}",
+        problems[4]
+    );
 }
 
 #[test]

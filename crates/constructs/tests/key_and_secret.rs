@@ -3,10 +3,10 @@
 //! snapshots and construction errors.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::secret::{Generate, Rotation, Secret, SecretProps};
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::l1::rds;
 use stackwright_core::{App, Env, RemovalPolicy, Resource, Stack, Value};
 use stackwright_synth::assertions::{Matcher, Template};
@@ -15,11 +15,19 @@ fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()
 }
 
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and prop problems of a refused construct, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, Vec<PropProblem>) {
     match result.err().expect("should be refused") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, problems } => (path, problems),
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
+}
+
+/// The one problem of a refused construct, failing the test when there are more.
+fn one_problem<T>(result: Result<T, ConstructError>) -> (String, PropProblem) {
+    let (path, mut problems) = invalid(result);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    (path, problems.remove(0))
 }
 
 fn get_att(id: &str, attr: &str) -> Json {
@@ -205,7 +213,7 @@ fn a_pending_window_outside_7_to_30_days_is_refused() {
     for days in [3, 6, 31] {
         let app = App::new();
         let s = stack(&app);
-        let (path, message, fix) = invalid(Key::new(
+        let (path, p) = one_problem(Key::new(
             &s,
             "DataKey",
             KeyProps {
@@ -214,8 +222,10 @@ fn a_pending_window_outside_7_to_30_days_is_refused() {
             },
         ));
         assert_eq!(path, "Test/DataKey");
-        assert_eq!(message, format!("pending_window_days is {days}"));
-        assert!(fix.contains("7 to 30 days"), "{fix}");
+        assert_eq!(p.prop, "pending_window_days");
+        assert_eq!(p.value, days.to_string());
+        assert!(p.message.contains("7 to 30 days"), "{p}");
+        assert!(p.fix.contains("7 to 30 days"), "{p}");
     }
 }
 
@@ -224,16 +234,18 @@ fn an_alias_without_the_alias_prefix_is_refused() {
     for bad in ["flowviz-db", "alias/", "alias/aws/flowviz", "Alias/flowviz"] {
         let app = App::new();
         let s = stack(&app);
-        let (path, message, fix) = invalid(Key::new(
+        let (path, p) = one_problem(Key::new(
             &s,
             "DataKey",
             KeyProps::production().with_alias(bad),
         ));
         assert_eq!(path, "Test/DataKey");
-        assert!(message.contains(&format!("'{bad}'")), "{message}");
+        assert_eq!(p.prop, "alias");
+        assert_eq!(p.value, format!("'{bad}'"));
+        assert!(p.message.contains("alias name"), "{p}");
         assert!(
-            fix.contains("'alias/'") && fix.contains("'alias/aws/'"),
-            "{fix}"
+            p.fix.contains("'alias/'") && p.fix.contains("'alias/aws/'"),
+            "{p}"
         );
     }
 }
@@ -252,13 +264,23 @@ fn key_problems_are_reported_together() {
     )
     .err()
     .unwrap();
-    let (_, message, fix) = invalid::<()>(Err(err.clone()));
-    assert_eq!(message, "pending_window_days is 3");
-    assert!(fix.contains("also: alias 'flowviz'"), "{fix}");
-    let shown = err.to_string();
-    assert!(
-        shown.starts_with("Test/DataKey: pending_window_days is 3; KMS waits 7 to 30 days"),
-        "{shown}"
+    let (_, problems) = invalid::<()>(Err(err.clone()));
+    let found: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.prop.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [("pending_window_days", "3"), ("alias", "'flowviz'")]
+    );
+    assert_eq!(err.problem("alias"), Some(&problems[1]));
+    assert_eq!(
+        err.to_string(),
+        "Test/DataKey: 2 invalid props\n  \
+         - pending_window_days = 3: KMS waits 7 to 30 days before deleting a key; \
+         use a window of 7 to 30 days\n  \
+         - alias = 'flowviz': not a usable alias name; \
+         start it with 'alias/' (not 'alias/aws/', which AWS reserves)"
     );
     // Nothing was added.
     let t = Template::from_stack(&s);
@@ -460,7 +482,7 @@ fn a_short_generated_value_is_refused() {
     let app = App::new();
     let s = stack(&app);
     let key = Key::new(&s, "Key", KeyProps::production()).unwrap();
-    let (path, message, fix) = invalid(Secret::new(
+    let (path, p) = one_problem(Secret::new(
         &s,
         "Weak",
         &key,
@@ -473,8 +495,12 @@ fn a_short_generated_value_is_refused() {
         },
     ));
     assert_eq!(path, "Test/Weak");
-    assert!(message.contains("12"), "{message}");
-    assert!(fix.contains("at least 20"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("generate.length", "12")
+    );
+    assert!(p.message.contains("20 characters"), "{p}");
+    assert!(p.fix.contains("at least 20"), "{p}");
 }
 
 #[test]
@@ -482,7 +508,7 @@ fn a_rotation_period_outside_1_to_1000_days_is_refused_with_other_problems() {
     let app = App::new();
     let s = stack(&app);
     let key = Key::new(&s, "Key", KeyProps::production()).unwrap();
-    let (path, message, fix) = invalid(Secret::new(
+    let (path, problems) = invalid(Secret::new(
         &s,
         "Rotated",
         &key,
@@ -499,9 +525,20 @@ fn a_rotation_period_outside_1_to_1000_days_is_refused_with_other_problems() {
         },
     ));
     assert_eq!(path, "Test/Rotated");
-    assert!(message.contains("5000"), "{message}");
-    assert!(fix.contains("also: rotation every 0 days"), "{fix}");
-    assert!(fix.contains("1 to 1000"), "{fix}");
+    let found: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.prop.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [("generate.length", "5000"), ("rotation.after_days", "0")]
+    );
+    assert!(
+        problems[0].message.contains("at most 4096"),
+        "{}",
+        problems[0]
+    );
+    assert!(problems[1].fix.contains("1 to 1000"), "{}", problems[1]);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 //! the 0.0.0.0/0 guard, and rules between groups on both sides, in one stack and across two.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright_constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright_constructs::security_group::{
     Connectable, Connections, Peer, Port, SecurityGroup, SecurityGroupProps,
 };
 use stackwright_constructs::vpc::{Vpc, VpcAttributes, VpcProps};
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Stack};
 use stackwright_synth::assertions::{Matcher, Template};
 
@@ -43,10 +43,14 @@ fn imported_vpc() -> Vpc {
     })
 }
 
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and the one prop problem of a refused call, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, PropProblem) {
     match result.err().expect("should be refused") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, mut problems } => {
+            assert_eq!(problems.len(), 1, "{problems:#?}");
+            (path, problems.remove(0))
+        }
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
 }
 
@@ -163,7 +167,7 @@ fn ports_have_readable_labels() {
 fn a_group_or_rule_without_description_is_refused() {
     let app = App::new();
     let s = stack(&app);
-    let (path, message, fix) = invalid(SecurityGroup::new(
+    let (path, p) = invalid(SecurityGroup::new(
         &s,
         "Blank",
         SecurityGroupProps {
@@ -172,15 +176,16 @@ fn a_group_or_rule_without_description_is_refused() {
         },
     ));
     assert_eq!(path, "Test/Blank");
-    assert!(message.contains("description is empty"), "{message}");
-    assert!(fix.contains("say what the group protects"), "{fix}");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("description", "'  '"));
+    assert!(p.message.contains("description is empty"), "{p}");
+    assert!(p.fix.contains("say what the group protects"), "{p}");
 
     let sg = group(&s, "Web");
-    let (path, message, fix) =
-        invalid(sg.add_ingress(Peer::Ipv4("10.0.0.0/16".into()), Port::tcp(443), ""));
+    let (path, p) = invalid(sg.add_ingress(Peer::Ipv4("10.0.0.0/16".into()), Port::tcp(443), ""));
     assert_eq!(path, "Test/Web");
-    assert!(message.contains("no description"), "{message}");
-    assert!(fix.contains("why the traffic is allowed"), "{fix}");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("description", "''"));
+    assert!(p.message.contains("no description"), "{p}");
+    assert!(p.fix.contains("why the traffic is allowed"), "{p}");
     assert!(
         sg.add_egress(Peer::AnyIpv4, Port::tcp(443), " ").is_err(),
         "egress needs a description too"
@@ -196,25 +201,28 @@ fn ssh_from_anywhere_is_refused() {
     let app = App::new();
     let s = stack(&app);
     let sg = group(&s, "Bastion");
-    let (path, message, fix) = invalid(sg.add_ingress(Peer::AnyIpv4, Port::tcp(22), "SSH"));
+    let (path, p) = invalid(sg.add_ingress(Peer::AnyIpv4, Port::tcp(22), "SSH"));
     assert_eq!(path, "Test/Bastion");
-    assert!(
-        message.contains("0.0.0.0/0")
-            && message.contains("tcp22")
-            && message.contains("whole internet"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("peer", "Peer::AnyIpv4")
     );
     assert!(
-        fix.contains("add_ingress_open_to_world") && fix.contains("security group"),
-        "{fix}"
+        p.message.contains("0.0.0.0/0")
+            && p.message.contains("tcp22")
+            && p.message.contains("whole internet"),
+        "{p}"
+    );
+    assert!(
+        p.fix.contains("add_ingress_open_to_world") && p.fix.contains("security group"),
+        "{p}"
     );
     // The same block written as a CIDR, IPv6, or every port are refused too.
-    assert!(
-        sg.add_ingress(Peer::Ipv4("0.0.0.0/0".into()), Port::tcp(22), "SSH")
-            .is_err()
-    );
-    let (_, message, _) = invalid(sg.add_ingress(Peer::AnyIpv6, Port::tcp(22), "SSH"));
-    assert!(message.contains("::/0"), "{message}");
+    let (_, p) = invalid(sg.add_ingress(Peer::Ipv4("0.0.0.0/0".into()), Port::tcp(22), "SSH"));
+    assert_eq!(p.value, "Peer::Ipv4('0.0.0.0/0')");
+    let (_, p) = invalid(sg.add_ingress(Peer::AnyIpv6, Port::tcp(22), "SSH"));
+    assert_eq!(p.value, "Peer::AnyIpv6");
+    assert!(p.message.contains("::/0"), "{p}");
     assert!(
         sg.add_ingress(Peer::AnyIpv4, Port::all_traffic(), "everything")
             .is_err()
@@ -310,9 +318,15 @@ fn open_to_world_needs_a_reason() {
     let app = App::new();
     let s = stack(&app);
     let sg = group(&s, "Sftp");
-    let (path, _, _) =
+    let (path, p) =
         invalid(sg.add_ingress_open_to_world(Peer::AnyIpv4, Port::tcp(22), "SFTP", " "));
     assert_eq!(path, "Test/Sftp");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("reason", "' '"));
+    assert!(
+        p.message.contains("tcp22") && p.message.contains("without a reason"),
+        "{p}"
+    );
+    assert!(p.fix.contains("say why"), "{p}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -494,10 +508,14 @@ fn a_target_without_a_default_port_is_an_error() {
     let s = stack(&app);
     let fleet = group(&s, "Fleet");
     let other = group(&s, "Other");
-    let (path, message, fix) = invalid(fleet.connections().allow_to_default_port(&other));
+    let (path, p) = invalid(fleet.connections().allow_to_default_port(&other));
     assert_eq!(path, "Test/Other");
-    assert!(message.contains("no default port"), "{message}");
-    assert!(fix.contains("allow_to(&target, Port::tcp(N)"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("default_port", "None")
+    );
+    assert!(p.message.contains("no default port"), "{p}");
+    assert!(p.fix.contains("allow_to(&target, Port::tcp(N)"), "{p}");
     let t = Template::from_stack(&s);
     t.resource_count_is("AWS::EC2::SecurityGroupEgress", 0);
 }
@@ -508,9 +526,10 @@ fn a_connection_without_description_is_refused() {
     let s = stack(&app);
     let a = group(&s, "A");
     let b = group(&s, "B");
-    let (path, message, _) = invalid(a.connections().allow_to(&b, Port::tcp(80), ""));
+    let (path, p) = invalid(a.connections().allow_to(&b, Port::tcp(80), ""));
     assert_eq!(path, "Test/A");
-    assert!(message.contains("no description"), "{message}");
+    assert_eq!((p.prop.as_str(), p.value.as_str()), ("description", "''"));
+    assert!(p.message.contains("no description"), "{p}");
 }
 
 #[test]

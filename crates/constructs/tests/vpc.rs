@@ -3,13 +3,13 @@
 //! presets and every construction error.
 
 use serde_json::{Value as Json, json};
-use stackwright_constructs::ConstructError;
 use stackwright_constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::vpc::{
     Azs, FlowLogs, InterfaceEndpoint, NatGateways, SubnetCidrs, SubnetKind, SubnetTier, Vpc,
     VpcAttributes, VpcProps,
 };
+use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Output, Stack, Value};
 use stackwright_synth::assertions::{Matcher, Template};
 
@@ -38,18 +38,29 @@ fn template_of(props: VpcProps) -> Template {
     Template::from_stack(&stack)
 }
 
-/// The parts of a construction error, failing the test on anything else.
-fn invalid<T>(result: Result<T, ConstructError>) -> (String, String, String) {
+/// The path and prop problems of a construction error, failing the test on anything else.
+fn invalid<T>(result: Result<T, ConstructError>) -> (String, Vec<PropProblem>) {
     match result.err().expect("construction should fail") {
-        ConstructError::InvalidProp { path, message, fix } => (path, message, fix),
-        other => panic!("expected an InvalidProp error, got {other:?}"),
+        ConstructError::InvalidProps { path, problems } => (path, problems),
+        other => panic!("expected an InvalidProps error, got {other:?}"),
     }
 }
 
-fn vpc_error(region: &str, props: VpcProps) -> (String, String, String) {
+fn vpc_errors(region: &str, props: VpcProps) -> (String, Vec<PropProblem>) {
     let app = App::new();
     let stack = stack_in(&app, region);
     invalid(Vpc::new(&stack, "Network", props))
+}
+
+/// The one problem of a refused VPC, failing the test when there are more.
+fn vpc_error(region: &str, props: VpcProps) -> (String, PropProblem) {
+    let (path, mut problems) = vpc_errors(region, props);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    (path, problems.remove(0))
+}
+
+fn props_of(problems: &[PropProblem]) -> Vec<&str> {
+    problems.iter().map(|p| p.prop.as_str()).collect()
 }
 
 fn r(id: &str) -> Json {
@@ -909,7 +920,7 @@ fn snapshot_vpc_staging() {
 
 #[test]
 fn a_cidr_that_is_not_one_is_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             cidr: "10.0.0.0/33".into(),
@@ -917,23 +928,29 @@ fn a_cidr_that_is_not_one_is_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(message.contains("'10.0.0.0/33'"), "{message}");
-    assert!(message.contains("not an IPv4 CIDR block"), "{message}");
-    assert!(fix.contains("10.0.0.0/16"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("cidr", "'10.0.0.0/33'")
+    );
+    assert!(p.message.contains("not an IPv4 CIDR block"), "{p}");
+    assert!(p.fix.contains("10.0.0.0/16"), "{p}");
 
-    let (_, message, _) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             cidr: "ten-dot-oh".into(),
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("'ten-dot-oh'"), "{message}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("cidr", "'ten-dot-oh'")
+    );
 }
 
 #[test]
 fn a_cidr_with_host_bits_is_refused_with_the_network_address() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             cidr: "10.0.7.1/16".into(),
@@ -941,16 +958,17 @@ fn a_cidr_with_host_bits_is_refused_with_the_network_address() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains("'10.0.7.1/16'") && message.contains("host bits"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("cidr", "'10.0.7.1/16'")
     );
-    assert!(fix.contains("10.0.0.0/16"), "{fix}");
+    assert!(p.message.contains("host bits"), "{p}");
+    assert!(p.fix.contains("10.0.0.0/16"), "{p}");
 }
 
 #[test]
 fn a_vpc_prefix_outside_16_to_28_is_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             cidr: "10.0.0.0/8".into(),
@@ -958,16 +976,17 @@ fn a_vpc_prefix_outside_16_to_28_is_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains("10.0.0.0/8") && message.contains("/8 prefix"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("cidr", "'10.0.0.0/8'")
     );
-    assert!(fix.contains("/16") && fix.contains("/28"), "{fix}");
+    assert!(p.message.contains("not /8"), "{p}");
+    assert!(p.fix.contains("/16") && p.fix.contains("/28"), "{p}");
 }
 
 #[test]
 fn a_subnet_outside_the_vpc_is_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -986,19 +1005,22 @@ fn a_subnet_outside_the_vpc_is_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains("10.1.202.0/24")
-            && message.contains("Database")
-            && message.contains("outside")
-            && message.contains("10.0.0.0/16"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[1].cidrs[1]", "'10.1.202.0/24'")
     );
-    assert!(fix.contains("inside the VPC"), "{fix}");
+    assert!(
+        p.message.contains("Database")
+            && p.message.contains("outside")
+            && p.message.contains("10.0.0.0/16"),
+        "{p}"
+    );
+    assert!(p.fix.contains("inside the VPC"), "{p}");
 }
 
 #[test]
 fn overlapping_tiers_are_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1010,19 +1032,26 @@ fn overlapping_tiers_are_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains("10.0.2.0/24")
-            && message.contains("Private")
-            && message.contains("Public")
-            && message.contains("overlaps"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        (
+            "tiers[1].cidrs",
+            "SubnetCidrs::Blocks { mask: 24, first: 2 }"
+        )
     );
-    assert!(fix.contains("own range"), "{fix}");
+    assert!(
+        p.message.contains("10.0.2.0/24")
+            && p.message.contains("Private")
+            && p.message.contains("Public")
+            && p.message.contains("overlaps"),
+        "{p}"
+    );
+    assert!(p.fix.contains("own range"), "{p}");
 }
 
 #[test]
 fn an_explicit_subnet_overlapping_a_larger_one_is_refused() {
-    let (_, message, _) = vpc_error(
+    let (_, problems) = vpc_errors(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1040,16 +1069,20 @@ fn an_explicit_subnet_overlapping_a_larger_one_is_refused() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(
-        message.contains("10.0.101.0/24") && message.contains("10.0.96.0/19"),
-        "{message}"
-    );
+    // Both public subnets (10.0.101.0/24 and 10.0.102.0/24) sit inside 10.0.96.0/19.
+    assert_eq!(props_of(&problems), ["tiers[1].cidrs", "tiers[1].cidrs"]);
+    for (p, public) in problems.iter().zip(["10.0.101.0/24", "10.0.102.0/24"]) {
+        assert!(
+            p.message.contains(public) && p.message.contains("10.0.96.0/19"),
+            "{p}"
+        );
+    }
 }
 
 #[test]
 fn blocks_that_do_not_fit_are_refused() {
     // 256 /24 blocks in a /16: a tier starting at block 255 has no room for a second zone.
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1061,19 +1094,23 @@ fn blocks_that_do_not_fit_are_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains("Database")
-            && message.contains("255 to 256")
-            && message.contains("only 256"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[2].cidrs.first", "255")
     );
     assert!(
-        fix.contains("lower block") || fix.contains("smaller mask"),
-        "{fix}"
+        p.message.contains("Database")
+            && p.message.contains("255 to 256")
+            && p.message.contains("only 256"),
+        "{p}"
+    );
+    assert!(
+        p.fix.contains("lower block") || p.fix.contains("smaller mask"),
+        "{p}"
     );
 
     // A subnet mask larger than the VPC cannot be cut from it.
-    let (_, message, fix) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             cidr: "10.0.0.0/20".into(),
@@ -1082,13 +1119,20 @@ fn blocks_that_do_not_fit_are_refused() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("/16 subnets in a /20 VPC"), "{message}");
-    assert!(fix.contains("/20 to /28"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[0].cidrs.mask", "16")
+    );
+    assert!(
+        p.message.contains("Database") && p.message.contains("/20 VPC"),
+        "{p}"
+    );
+    assert!(p.fix.contains("/20 to /28"), "{p}");
 }
 
 #[test]
 fn more_zones_than_the_region_has_are_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-2",
         VpcProps {
             azs: Azs::Count(4),
@@ -1096,11 +1140,12 @@ fn more_zones_than_the_region_has_are_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains('4') && message.contains("us-east-2 has 3"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("azs", "Azs::Count(4)")
     );
-    assert!(fix.contains("fewer zones"), "{fix}");
+    assert!(p.message.contains("us-east-2 has 3"), "{p}");
+    assert!(p.fix.contains("fewer zones"), "{p}");
     // The same four zones are fine where the region has them.
     let app = App::new();
     let stack = stack_in(&app, "us-west-2");
@@ -1119,20 +1164,24 @@ fn more_zones_than_the_region_has_are_refused() {
 
 #[test]
 fn zero_zones_are_refused() {
-    let (_, message, fix) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             azs: Azs::Count(0),
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("no availability zones"), "{message}");
-    assert!(fix.contains("at least one zone"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("azs", "Azs::Count(0)")
+    );
+    assert!(p.message.contains("no availability zones"), "{p}");
+    assert!(p.fix.contains("at least one zone"), "{p}");
 }
 
 #[test]
 fn a_zone_of_another_region_is_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             azs: Azs::Named(vec!["us-east-1a".into(), "us-west-2b".into()]),
@@ -1140,16 +1189,17 @@ fn a_zone_of_another_region_is_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(
-        message.contains("'us-west-2b'") && message.contains("us-east-1"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("azs[1]", "'us-west-2b'")
     );
-    assert!(fix.contains("us-east-1a"), "{fix}");
+    assert!(p.message.contains("us-east-1"), "{p}");
+    assert!(p.fix.contains("us-east-1a"), "{p}");
 }
 
 #[test]
 fn a_private_tier_without_nat_gateways_is_refused() {
-    let (path, message, fix) = vpc_error(
+    let (path, p) = vpc_error(
         "us-east-1",
         VpcProps {
             nat_gateways: NatGateways::None,
@@ -1157,16 +1207,23 @@ fn a_private_tier_without_nat_gateways_is_refused() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(message.contains("no NAT gateways"), "{message}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("nat_gateways", "NatGateways::None")
+    );
     assert!(
-        fix.contains("NatGateways::Single") && fix.contains("Isolated"),
-        "{fix}"
+        p.message.contains("private-with-egress") && p.message.contains("NAT gateways"),
+        "{p}"
+    );
+    assert!(
+        p.fix.contains("NatGateways::Single") && p.fix.contains("Isolated"),
+        "{p}"
     );
 }
 
 #[test]
 fn nat_gateways_without_a_public_tier_are_refused() {
-    let (_, message, fix) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![SubnetTier::blocks(
@@ -1178,13 +1235,17 @@ fn nat_gateways_without_a_public_tier_are_refused() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("without a public tier"), "{message}");
-    assert!(fix.contains("Public"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("nat_gateways", "NatGateways::PerAz")
+    );
+    assert!(p.message.contains("without a public tier"), "{p}");
+    assert!(p.fix.contains("Public"), "{p}");
 }
 
 #[test]
 fn tier_names_must_be_usable_and_unique() {
-    let (_, message, fix) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1195,10 +1256,14 @@ fn tier_names_must_be_usable_and_unique() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("'Data base'"), "{message}");
-    assert!(fix.contains("letters and digits"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[1].name", "'Data base'")
+    );
+    assert!(p.message.contains("tier name"), "{p}");
+    assert!(p.fix.contains("letters and digits"), "{p}");
 
-    let (_, message, _) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1209,15 +1274,17 @@ fn tier_names_must_be_usable_and_unique() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(
-        message.contains("two tiers are called 'Public'"),
-        "{message}"
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[1].name", "'Public'")
     );
+    assert!(p.message.contains("same name"), "{p}");
+    assert!(p.fix.contains("its own name"), "{p}");
 }
 
 #[test]
 fn an_explicit_tier_needs_one_cidr_per_zone() {
-    let (_, message, fix) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1232,13 +1299,17 @@ fn an_explicit_tier_needs_one_cidr_per_zone() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("lists 1 CIDRs for 2 zones"), "{message}");
-    assert!(fix.contains("one CIDR per zone"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[1].cidrs", "SubnetCidrs::Explicit(['10.0.201.0/24'])")
+    );
+    assert!(p.message.contains("lists 1 CIDRs for 2 zones"), "{p}");
+    assert!(p.fix.contains("one CIDR per zone"), "{p}");
 }
 
 #[test]
 fn several_problems_are_reported_at_once() {
-    let (path, message, fix) = vpc_error(
+    let (path, problems) = vpc_errors(
         "us-east-2",
         VpcProps {
             cidr: "10.0.0.1/16".into(),
@@ -1248,12 +1319,15 @@ fn several_problems_are_reported_at_once() {
         },
     );
     assert_eq!(path, "Test/Network");
-    assert!(message.contains("host bits"), "{message}");
-    let also = fix.matches("also:").count();
-    assert_eq!(also, 2, "two more problems listed after the first: {fix}");
-    assert!(fix.contains("us-east-2 has 3"), "{fix}");
-    assert!(fix.contains("no NAT gateways"), "{fix}");
-    // Display shows all of it, path first.
+    assert_eq!(props_of(&problems), ["cidr", "azs", "nat_gateways"]);
+    assert!(problems[0].message.contains("host bits"), "{}", problems[0]);
+    assert!(
+        problems[1].message.contains("us-east-2 has 3"),
+        "{}",
+        problems[1]
+    );
+    assert_eq!(problems[2].value, "NatGateways::None");
+    // Display shows all of it, path first, one problem a line.
     let app = App::new();
     let stack = stack_in(&app, "us-east-2");
     let shown = Vpc::new(
@@ -1268,11 +1342,17 @@ fn several_problems_are_reported_at_once() {
     .err()
     .unwrap()
     .to_string();
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 3, "{shown}");
+    assert_eq!(lines[0], "Test/Network: 2 invalid props");
     assert!(
-        shown.starts_with("Test/Network: cidr '10.0.0.1/16'"),
+        lines[1].starts_with("  - cidr = '10.0.0.1/16': host bits"),
         "{shown}"
     );
-    assert!(shown.contains("also: 4 availability zones"), "{shown}");
+    assert!(
+        lines[2].starts_with("  - azs = Azs::Count(4): 4 availability zones"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -1294,7 +1374,7 @@ fn a_refused_vpc_adds_no_resource() {
 
 #[test]
 fn overlap_after_a_refused_tier_names_the_right_tiers() {
-    let (_, message, fix) = vpc_error(
+    let (_, problems) = vpc_errors(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1306,28 +1386,41 @@ fn overlap_after_a_refused_tier_names_the_right_tiers() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("tier Private asks for /8"), "{message}");
+    // Public and Database overlap in both zones.
+    assert_eq!(
+        props_of(&problems),
+        ["tiers[0].cidrs.mask", "tiers[2].cidrs", "tiers[2].cidrs"]
+    );
+    assert_eq!(problems[0].value, "8");
+    assert!(problems[0].message.contains("Private"), "{}", problems[0]);
     assert!(
-        fix.contains("of tier Public overlaps subnet 10.0.1.0/24 of tier Database"),
-        "{fix}"
+        problems[1].message.contains(
+            "subnet 10.0.1.0/24 of tier Database overlaps subnet 10.0.1.0/24 of tier Public"
+        ),
+        "{}",
+        problems[1]
     );
 }
 
 #[test]
 fn a_zone_named_twice_is_refused() {
-    let (_, message, _) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             azs: Azs::Named(vec!["us-east-1a".into(), "us-east-1a".into()]),
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("us-east-1a"), "{message}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("azs[1]", "'us-east-1a'")
+    );
+    assert!(p.message.contains("named twice"), "{p}");
 }
 
 #[test]
 fn an_explicit_subnet_with_host_bits_is_refused() {
-    let (_, message, fix) = vpc_error(
+    let (_, p) = vpc_error(
         "us-east-1",
         VpcProps {
             tiers: vec![
@@ -1345,6 +1438,10 @@ fn an_explicit_subnet_with_host_bits_is_refused() {
             ..planned(VpcProps::production())
         },
     );
-    assert!(message.contains("10.0.201.7/24"), "{message}");
-    assert!(fix.contains("10.0.201.0/24"), "{fix}");
+    assert_eq!(
+        (p.prop.as_str(), p.value.as_str()),
+        ("tiers[1].cidrs[0]", "'10.0.201.7/24'")
+    );
+    assert!(p.message.contains("host bits"), "{p}");
+    assert!(p.fix.contains("10.0.201.0/24"), "{p}");
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::CoreError;
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -133,5 +135,256 @@ impl fmt::Display for Diagnostics {
             "{errors} error(s), {} other finding(s)",
             self.0.len() - errors
         )
+    }
+}
+
+/// Turns a build error into findings the command line can print.
+///
+/// It is how a program's build error reaches the command line's rustc-style renderer:
+/// the function that builds an app returns an error, and the command line asks it for its
+/// diagnostics instead of printing one line of text, so each problem gets its own
+/// `error[code]`, its construct path and its hint.
+///
+/// ```
+/// use stackwright_core::diagnostic::ToDiagnostics;
+/// use stackwright_core::CoreError;
+///
+/// let e = CoreError::DuplicateStack { name: "Demo".into() };
+/// let d = e.to_diagnostics();
+/// assert_eq!(d.0.len(), 1);
+/// assert_eq!(d.0[0].code, "duplicate-stack");
+/// assert_eq!(d.0[0].path, "Demo");
+/// ```
+pub trait ToDiagnostics {
+    /// The findings this error stands for, in the order they were found.
+    fn to_diagnostics(&self) -> Diagnostics;
+}
+
+impl ToDiagnostics for Diagnostics {
+    fn to_diagnostics(&self) -> Diagnostics {
+        self.clone()
+    }
+}
+
+impl ToDiagnostics for Diagnostic {
+    fn to_diagnostics(&self) -> Diagnostics {
+        Diagnostics(vec![self.clone()])
+    }
+}
+
+impl ToDiagnostics for CoreError {
+    fn to_diagnostics(&self) -> Diagnostics {
+        // Message and hint are the two halves of the `Display` text, less the path
+        // prefix (a unit test keeps them in step).
+        let d = match self {
+            CoreError::DuplicateId { scope, id } => Diagnostic::error(
+                "duplicate-id",
+                scope,
+                format!("there is already a child called '{id}' here"),
+            )
+            .with_hint("give each construct in a scope its own id"),
+            CoreError::InvalidId { scope, id, reason } => Diagnostic::error(
+                "invalid-id",
+                scope,
+                format!("'{id}' cannot be a construct id because {reason}"),
+            )
+            .with_hint("use letters and digits, for example 'Network'"),
+            CoreError::DuplicateStack { name } => Diagnostic::error(
+                "duplicate-stack",
+                name,
+                format!("there is already a stack called '{name}' in this app"),
+            )
+            .with_hint("stack names must be unique"),
+            CoreError::InvalidStackName { name, reason } => Diagnostic::error(
+                "invalid-stack-name",
+                name,
+                format!("'{name}' cannot be a stack name because {reason}"),
+            )
+            .with_hint(
+                "CloudFormation takes a letter followed by letters, digits and hyphens, up to 128 characters",
+            ),
+            CoreError::ForeignScope { id } => Diagnostic::error(
+                "foreign-scope",
+                "",
+                format!("'{id}' was added under a scope that belongs to another App"),
+            )
+            .with_hint("build each app's constructs under that app's own stacks"),
+        };
+        Diagnostics(vec![d])
+    }
+}
+
+/// One `build-failed` error with no path: an error that knows nothing of diagnostics.
+fn build_failed(text: String) -> Diagnostics {
+    Diagnostics(vec![Diagnostic::error("build-failed", "", text)])
+}
+
+impl ToDiagnostics for String {
+    fn to_diagnostics(&self) -> Diagnostics {
+        build_failed(self.clone())
+    }
+}
+
+impl ToDiagnostics for &str {
+    fn to_diagnostics(&self) -> Diagnostics {
+        build_failed((*self).to_string())
+    }
+}
+
+/// The diagnostics of a boxed error: its own when it is a [`CoreError`] or
+/// [`Diagnostics`], else one `build-failed` error with its `Display` text.
+fn of_dyn_error(e: &(dyn std::error::Error + 'static)) -> Diagnostics {
+    if let Some(core) = e.downcast_ref::<CoreError>() {
+        core.to_diagnostics()
+    } else if let Some(d) = e.downcast_ref::<Diagnostics>() {
+        d.clone()
+    } else {
+        build_failed(e.to_string())
+    }
+}
+
+impl ToDiagnostics for Box<dyn std::error::Error> {
+    fn to_diagnostics(&self) -> Diagnostics {
+        of_dyn_error(self.as_ref())
+    }
+}
+
+impl ToDiagnostics for Box<dyn std::error::Error + Send + Sync> {
+    fn to_diagnostics(&self) -> Diagnostics {
+        of_dyn_error(self.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_core_error() -> Vec<CoreError> {
+        vec![
+            CoreError::DuplicateId {
+                scope: "S/Network".into(),
+                id: "Subnet".into(),
+            },
+            CoreError::InvalidId {
+                scope: "S".into(),
+                id: "a/b".into(),
+                reason: "it contains '/'",
+            },
+            CoreError::DuplicateStack { name: "A".into() },
+            CoreError::InvalidStackName {
+                name: "1-bad".into(),
+                reason: "it starts with a digit",
+            },
+            CoreError::ForeignScope { id: "Key".into() },
+        ]
+    }
+
+    #[test]
+    fn each_core_error_is_one_diagnostic_with_its_own_code() {
+        let codes: Vec<&str> = every_core_error()
+            .iter()
+            .map(|e| {
+                let d = e.to_diagnostics();
+                assert_eq!(d.0.len(), 1, "{e}");
+                assert_eq!(d.0[0].severity, Severity::Error, "{e}");
+                d.0[0].code
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "duplicate-id",
+                "invalid-id",
+                "duplicate-stack",
+                "invalid-stack-name",
+                "foreign-scope"
+            ]
+        );
+    }
+
+    #[test]
+    fn core_error_diagnostics_say_what_its_text_says() {
+        for e in every_core_error() {
+            let d = &e.to_diagnostics().0[0];
+            let hint = d.hint.as_deref().expect("every core error says what to do");
+            let rest = format!("{}; {hint}", d.message);
+            // Only the errors of a scope start their text with its path.
+            let expected = match e {
+                CoreError::DuplicateId { .. } | CoreError::InvalidId { .. } => {
+                    format!("{}: {rest}", d.path)
+                }
+                _ => rest,
+            };
+            assert_eq!(e.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn core_errors_carry_their_path() {
+        let paths: Vec<String> = every_core_error()
+            .iter()
+            .map(|e| e.to_diagnostics().0[0].path.clone())
+            .collect();
+        assert_eq!(paths, ["S/Network", "S", "A", "1-bad", ""]);
+    }
+
+    #[test]
+    fn text_is_one_build_failed_error() {
+        for d in [
+            "the settings file is missing".to_diagnostics(),
+            String::from("the settings file is missing").to_diagnostics(),
+        ] {
+            assert_eq!(
+                d.0,
+                [Diagnostic::error(
+                    "build-failed",
+                    "",
+                    "the settings file is missing"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn diagnostics_and_a_diagnostic_stand_for_themselves() {
+        let one = Diagnostic::warning("w", "S/X", "m").with_hint("h");
+        assert_eq!(one.to_diagnostics().0, std::slice::from_ref(&one));
+        let all = Diagnostics(vec![one.clone(), Diagnostic::error("e", "S", "n")]);
+        assert_eq!(all.to_diagnostics(), all);
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not read settings.toml")]
+    struct Other;
+
+    #[test]
+    fn boxed_errors_are_looked_into() {
+        let core = CoreError::DuplicateStack { name: "A".into() };
+        let boxed: Box<dyn std::error::Error> = Box::new(core.clone());
+        assert_eq!(boxed.to_diagnostics(), core.to_diagnostics());
+        let sendable: Box<dyn std::error::Error + Send + Sync> = Box::new(core.clone());
+        assert_eq!(sendable.to_diagnostics(), core.to_diagnostics());
+
+        let all = Diagnostics(vec![
+            Diagnostic::error("a", "S/A", "one"),
+            Diagnostic::error("b", "S/B", "two"),
+        ]);
+        let boxed: Box<dyn std::error::Error> = Box::new(all.clone());
+        assert_eq!(boxed.to_diagnostics(), all);
+        let sendable: Box<dyn std::error::Error + Send + Sync> = Box::new(all.clone());
+        assert_eq!(sendable.to_diagnostics(), all);
+
+        let expected = [Diagnostic::error(
+            "build-failed",
+            "",
+            "could not read settings.toml",
+        )];
+        let boxed: Box<dyn std::error::Error> = Box::new(Other);
+        assert_eq!(boxed.to_diagnostics().0, expected);
+        let sendable: Box<dyn std::error::Error + Send + Sync> = Box::new(Other);
+        assert_eq!(sendable.to_diagnostics().0, expected);
+        let from_text: Box<dyn std::error::Error + Send + Sync> =
+            "could not read settings.toml".into();
+        assert_eq!(from_text.to_diagnostics().0, expected);
     }
 }

@@ -54,7 +54,7 @@ pub mod value;
 pub use app::App;
 pub use check::{Check, CheckedResource};
 pub use condition::{Condition, ConditionExpr};
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity, ToDiagnostics};
 pub use error::CoreError;
 pub use expr::{Expr, Pseudo};
 pub use mapping::Mapping;

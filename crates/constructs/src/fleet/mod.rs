@@ -27,7 +27,7 @@ use crate::alarms::{
 };
 use crate::alb::{BlueGreenAlb, Colour, TargetType};
 use crate::ecr::{ImageRepository, ImageRepositoryProps};
-use crate::error::{ConstructError, Problems};
+use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Grant, Grantable, PolicyStatement, Role};
 use crate::key::Key;
 use crate::metric::Metric;
@@ -440,6 +440,26 @@ fn fargate_sizes_for(cpu: u32) -> &'static str {
     }
 }
 
+/// Reports a task size Fargate does not offer: the memory, when the CPU is one Fargate
+/// has, else the CPU. `at` is the settings' prop (`compute`, `compute.worker`).
+fn fargate_size_problem(p: &mut Problems, at: &str, what: &str, cpu: u32, memory: u32) {
+    if [256, 512, 1024, 2048, 4096, 8192, 16384].contains(&cpu) {
+        p.add(
+            format!("{at}.memory_mib"),
+            memory.to_string(),
+            format!("Fargate has no {what} of {cpu} CPU units with this memory"),
+            format!("with {cpu} CPU units use {}", fargate_sizes_for(cpu)),
+        );
+    } else {
+        p.add(
+            format!("{at}.cpu"),
+            cpu.to_string(),
+            format!("Fargate has no {what} of this CPU size"),
+            format!("use a {}", fargate_sizes_for(cpu)),
+        );
+    }
+}
+
 /// Environment variable names the boot script and ECS both take safely.
 fn is_env_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
@@ -488,62 +508,63 @@ fn validate(
 ) -> Result<(), ConstructError> {
     let mut p = Problems::new(path);
     let live = alb.live_colour();
+    // A colour's size is its own capacity, or the fleet's.
+    let capacity_prop = |colour: Colour| match props.colour(colour).capacity {
+        Some(_) => format!("{}.capacity", colour.name().to_lowercase()),
+        None => "capacity".to_string(),
+    };
     for colour in [Colour::Blue, Colour::Green] {
         let c = props.capacity_of(colour);
         let name = colour.name().to_lowercase();
+        let at = capacity_prop(colour);
         p.check(
             c.min <= c.desired,
-            || {
-                format!(
-                    "{name} capacity: min {} is above desired {}",
-                    c.min, c.desired
-                )
-            },
+            format!("{at}.min"),
+            || c.min.to_string(),
+            format!("above desired, {} ({name})", c.desired),
             "keep min <= desired <= max",
         );
         p.check(
             c.desired <= c.max,
-            || {
-                format!(
-                    "{name} capacity: desired {} is above max {}",
-                    c.desired, c.max
-                )
-            },
+            format!("{at}.desired"),
+            || c.desired.to_string(),
+            format!("above max, {} ({name})", c.max),
             "keep min <= desired <= max",
         );
         let tag = &props.colour(colour).image_tag;
         if let Some(t) = tag.expr().as_literal_str() {
             p.check(
                 is_image_tag(&t),
-                || format!("{name} image tag '{t}' is not an ECR tag"),
+                format!("{name}.image_tag"),
+                || quote(&t),
+                "not an ECR tag",
                 "use up to 128 letters, digits, '_', '.' and '-', starting with a letter, digit or '_'",
             );
         }
     }
     p.check(
         props.capacity_of(live).max > 0,
-        || {
-            format!(
-                "the live colour ({}) has max 0, so nothing would serve production traffic",
-                live.name().to_lowercase()
-            )
-        },
+        format!("{}.max", capacity_prop(live)),
+        || props.capacity_of(live).max.to_string(),
+        format!(
+            "{} is the live colour, so nothing would serve production traffic",
+            live.name().to_lowercase()
+        ),
         "give the live colour capacity (ColourState::serving), or switch the load balancer's live colour to the one that runs",
     );
     p.check(
         (1..=100).contains(&props.cpu_target_percent),
-        || format!("cpu_target_percent is {}", props.cpu_target_percent),
+        "cpu_target_percent",
+        || props.cpu_target_percent.to_string(),
+        "not a CPU percentage to aim at",
         "aim CPU target tracking at 1 to 100 percent; 70 leaves headroom for spikes",
     );
     if let Some(port) = props.port {
         p.check(
             port == alb.target_port(),
-            || {
-                format!(
-                    "port {port} is not the load balancer's target port {}",
-                    alb.target_port()
-                )
-            },
+            "port",
+            || port.to_string(),
+            format!("not the load balancer's target port, {}", alb.target_port()),
             "listen on the port the target groups send to, or change the load balancer's target_port",
         );
     }
@@ -553,149 +574,179 @@ fn validate(
             && path
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c)),
-        || format!("health_check_path '{path}'"),
+        "health_check_path",
+        || quote(&path),
+        "not a path the boot script can poll safely",
         "use a path like /health: letters, digits and / - _ . ~",
     );
     p.check(
         LOG_RETENTION_DAYS.contains(&props.log_retention_days),
-        || format!("log_retention_days is {}", props.log_retention_days),
+        "log_retention_days",
+        || props.log_retention_days.to_string(),
+        "not a period CloudWatch Logs keeps logs for",
         "use one of CloudWatch's periods: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653",
     );
     for name in props.environment.keys() {
         p.check(
             is_env_name(name),
-            || format!("environment variable name '{name}'"),
+            "environment",
+            || quote(name),
+            "not an environment variable name",
             "use letters, digits and _, not starting with a digit",
         );
     }
     for (name, s) in &props.secret_environment {
         p.check(
             is_env_name(name),
-            || format!("secret environment variable name '{name}'"),
+            "secret_environment",
+            || quote(name),
+            "not an environment variable name",
             "use letters, digits and _, not starting with a digit",
         );
         p.check(
             !props.environment.contains_key(name),
-            || format!("'{name}' is both a plain and a secret environment variable"),
+            "secret_environment",
+            || quote(name),
+            "both a plain and a secret environment variable",
             "give each variable one source: drop it from environment or from secret_environment",
         );
         if let Some(f) = &s.field {
             p.check(
                 !f.is_empty() && !f.contains(['\'', ':', '\n']),
-                || format!("secret field '{f}' of {name}"),
+                format!("secret_environment['{name}'].field"),
+                || quote(f),
+                "not a JSON field name",
                 "name the JSON field of the secret, like password",
             );
         }
         if s.template.is_some() {
             p.check(
                 matches!(props.compute, Compute::Ec2(_)),
-                || format!("'{name}' is composed from a secret, which Fargate cannot do"),
+                format!("secret_environment['{name}'].template"),
+                || "SecretEnv::template(..)".to_string(),
+                "the value is composed from a secret, which Fargate cannot do",
                 "inject the secret's fields as separate variables (SecretEnv::field) and compose them in the app",
             );
         }
     }
     p.check(
         !vpc.subnets(SubnetKind::PrivateWithEgress).is_empty(),
-        || "the VPC has no private subnets with egress".to_string(),
+        "vpc",
+        || vpc.as_written(),
+        "the VPC has no private subnets with egress",
         "the fleet pulls images and reads secrets through NAT: give the VPC a PrivateWithEgress tier",
     );
     match &props.compute {
         Compute::Ec2(s) => {
             p.check(
                 alb.target_type() == TargetType::Instance,
-                || "the load balancer's target type is Ip, but EC2 instances register as Instance targets".into(),
+                "alb.target_type",
+                || format!("TargetType::{:?}", alb.target_type()),
+                "the load balancer's target type is Ip, but EC2 instances register as Instance targets",
                 "build the BlueGreenAlb with target_type: TargetType::Instance for the EC2 fleet",
             );
             p.check(
                 is_instance_type(&s.instance_type),
-                || format!("'{}' is not an EC2 instance type", s.instance_type),
+                "compute.instance_type",
+                || quote(&s.instance_type),
+                "not an EC2 instance type",
                 "write it like t3.medium",
             );
             p.check(
                 s.ami_parameter.starts_with('/'),
-                || {
-                    format!(
-                        "ami_parameter '{}' is not an SSM parameter name",
-                        s.ami_parameter
-                    )
-                },
-                &format!("name a public SSM parameter such as {AL2023_AMI_PARAMETER}"),
+                "compute.ami_parameter",
+                || quote(&s.ami_parameter),
+                "not an SSM parameter name",
+                format!("name a public SSM parameter such as {AL2023_AMI_PARAMETER}"),
             );
             p.check(
                 (8..=16384).contains(&s.root_volume_gib),
-                || format!("root_volume_gib is {}", s.root_volume_gib),
+                "compute.root_volume_gib",
+                || s.root_volume_gib.to_string(),
+                "a root volume holds the AMI's 8 GiB and gp3 volumes end at 16384 GiB",
                 "use 8 GiB (the AMI's size) to 16384 GiB",
             );
             p.check(
                 s.min_healthy_percent <= 100,
-                || format!("min_healthy_percent is {}", s.min_healthy_percent),
+                "compute.min_healthy_percent",
+                || s.min_healthy_percent.to_string(),
+                "more than all of the instances",
                 "keep 0 to 100 percent in service during replacement",
             );
             p.check(
                 (10..=3600).contains(&s.boot_health_timeout_seconds),
-                || {
-                    format!(
-                        "boot_health_timeout_seconds is {}",
-                        s.boot_health_timeout_seconds
-                    )
-                },
+                "compute.boot_health_timeout_seconds",
+                || s.boot_health_timeout_seconds.to_string(),
+                "the boot script waits 10 to 3600 seconds for the health check",
                 "wait 10 to 3600 seconds for the health check",
             );
             p.check(
-                (1..=720).contains(&s.signal_timeout_minutes)
-                    && u64::from(s.signal_timeout_minutes) * 60
-                        > u64::from(s.boot_health_timeout_seconds),
-                || format!("signal_timeout_minutes is {}", s.signal_timeout_minutes),
+                (1..=720).contains(&s.signal_timeout_minutes),
+                "compute.signal_timeout_minutes",
+                || s.signal_timeout_minutes.to_string(),
+                "CloudFormation waits 1 to 720 minutes for an instance to report",
+                "give instances longer to report than the health wait, at most 720 minutes",
+            );
+            p.check(
+                u64::from(s.signal_timeout_minutes) * 60 > u64::from(s.boot_health_timeout_seconds),
+                "compute.signal_timeout_minutes",
+                || s.signal_timeout_minutes.to_string(),
+                format!(
+                    "not longer than the boot script's health wait, boot_health_timeout_seconds {}",
+                    s.boot_health_timeout_seconds
+                ),
                 "give instances longer to report than the health wait, at most 720 minutes",
             );
         }
         Compute::Fargate(s) => {
             p.check(
                 alb.target_type() == TargetType::Ip,
-                || "the load balancer's target type is Instance, but Fargate tasks (awsvpc) register as Ip targets".into(),
+                "alb.target_type",
+                || format!("TargetType::{:?}", alb.target_type()),
+                "the load balancer's target type is Instance, but Fargate tasks (awsvpc) register as Ip targets",
                 "build the BlueGreenAlb with target_type: TargetType::Ip for the Fargate fleet",
             );
-            p.check(
-                fargate_size_ok(s.cpu, s.memory_mib),
-                || {
-                    format!(
-                        "Fargate has no task of {} CPU units with {} MiB",
-                        s.cpu, s.memory_mib
-                    )
-                },
-                &format!("with {} CPU units use {}", s.cpu, fargate_sizes_for(s.cpu)),
-            );
+            if !fargate_size_ok(s.cpu, s.memory_mib) {
+                fargate_size_problem(&mut p, "compute", "task", s.cpu, s.memory_mib);
+            }
             if let Some(w) = &s.worker {
-                p.check(
-                    fargate_size_ok(w.cpu, w.memory_mib),
-                    || {
-                        format!(
-                            "Fargate has no worker task of {} CPU units with {} MiB",
-                            w.cpu, w.memory_mib
-                        )
-                    },
-                    &format!("with {} CPU units use {}", w.cpu, fargate_sizes_for(w.cpu)),
-                );
+                if !fargate_size_ok(w.cpu, w.memory_mib) {
+                    fargate_size_problem(
+                        &mut p,
+                        "compute.worker",
+                        "worker task",
+                        w.cpu,
+                        w.memory_mib,
+                    );
+                }
                 p.check(
                     !w.command.is_empty(),
-                    || "the worker has no command".to_string(),
+                    "compute.worker.command",
+                    || "[]".to_string(),
+                    "the worker has no command",
                     "give the worker's command, such as [\"celery\", \"--app\", \"app.worker\", \"worker\"]",
                 );
             }
             let user = s.user.trim();
             p.check(
                 !user.is_empty() && !["root", "0"].contains(&user.split(':').next().unwrap_or("")),
-                || format!("user '{}' runs the containers as root", s.user),
+                "compute.user",
+                || quote(&s.user),
+                "runs the containers as root",
                 "run as an unprivileged user, such as 1000:1000",
             );
             p.check(
                 s.bake_time_minutes <= 1440,
-                || format!("bake_time_minutes is {}", s.bake_time_minutes),
+                "compute.bake_time_minutes",
+                || s.bake_time_minutes.to_string(),
+                "ECS bakes a deployment at most a day",
                 "bake 0 to 1440 minutes",
             );
             p.check(
                 s.requests_per_target >= 1,
-                || "requests_per_target is 0".to_string(),
+                "compute.requests_per_target",
+                || s.requests_per_target.to_string(),
+                "scaling cannot aim at no requests",
                 "aim at a positive number of requests per target per minute, such as 1000",
             );
         }
