@@ -523,6 +523,275 @@ fn forward(groups: &[(Value<String>, u8)]) -> elbv2::listener::Action {
     }
 }
 
+/// The load balancer's group: HTTPS from anywhere, HTTP for the redirect when asked for
+/// (with the caller's reason), the test listener's port from inside the VPC.
+fn security_group(
+    node: &Construct,
+    vpc: &Vpc,
+    props: &BlueGreenAlbProps,
+) -> Result<SecurityGroup, ConstructError> {
+    let security_group = SecurityGroup::new(
+        node,
+        "SecurityGroup",
+        SecurityGroupProps {
+            vpc_id: vpc.vpc_id(),
+            description: format!("Load balancer {}: HTTPS from the internet", node.path()),
+        },
+    )?;
+    security_group.add_ingress(Peer::AnyIpv4, Port::tcp(443), "HTTPS from the internet")?;
+    let mut sg_opt_outs = Vec::new();
+    if let Some(reason) = &props.http_redirect {
+        security_group.add_ingress(
+            Peer::AnyIpv4,
+            Port::tcp(80),
+            "HTTP from the internet, answered with a redirect to HTTPS",
+        )?;
+        sg_opt_outs.push(OptOut {
+            check: "CKV_AWS_260",
+            reason: reason.clone(),
+        });
+    }
+    if let Some(t) = &props.test_listener {
+        let peer = t
+            .allowed_from
+            .clone()
+            .unwrap_or_else(|| Peer::Ipv4(vpc.cidr_block()));
+        security_group.add_ingress(
+            peer,
+            Port::tcp(t.port),
+            "Test listener: reaches the idle colour before it takes traffic",
+        )?;
+    }
+    opt_out::record(security_group.resource(), &sg_opt_outs);
+
+    Ok(security_group)
+}
+
+/// The load balancer itself, with its access-log bucket.
+fn load_balancer(
+    node: &Construct,
+    vpc: &Vpc,
+    props: &BlueGreenAlbProps,
+    security_group: &SecurityGroup,
+) -> Result<(Resource<elbv2::LoadBalancer>, Resource<s3::Bucket>), ConstructError> {
+    let region = node.stack().env().region;
+    let bucket = access_log_bucket(node, &region, props.access_log_retention_days)?;
+
+    let mut attributes = vec![
+        attr(
+            "deletion_protection.enabled",
+            (props.deletion_protection == Protection::On).to_string(),
+        ),
+        attr(
+            "routing.http.drop_invalid_header_fields.enabled",
+            "true".into(),
+        ),
+        attr(
+            "idle_timeout.timeout_seconds",
+            props.idle_timeout_seconds.to_string(),
+        ),
+        attr("access_logs.s3.enabled", "true".into()),
+        attr("access_logs.s3.prefix", "alb".into()),
+    ];
+    attributes.push(elbv2::load_balancer::LoadBalancerAttribute {
+        key: Some("access_logs.s3.bucket".into()),
+        value: Some(bucket.0.ref_()),
+    });
+    let load_balancer = Resource::new(
+        node,
+        "Resource",
+        elbv2::LoadBalancer {
+            scheme: Some(elbv2::load_balancer::Scheme::InternetFacing.into()),
+            type_: Some(elbv2::load_balancer::Type::Application.into()),
+            subnets: Some(vpc.subnet_ids(SubnetKind::Public)),
+            security_groups: Some(vec![security_group.group_id()].into()),
+            load_balancer_attributes: Some(attributes),
+            ..Default::default()
+        },
+    )?;
+    // ELB checks that it can write to the bucket when logging is turned on.
+    load_balancer.add_dependency(&bucket.1);
+    if let Protection::Off { reason } = &props.deletion_protection {
+        opt_out::record(
+            &load_balancer,
+            &[OptOut {
+                check: "CKV_AWS_150",
+                reason: reason.clone(),
+            }],
+        );
+    }
+
+    Ok((load_balancer, bucket.0))
+}
+
+/// The target group of `colour`.
+fn target_group(
+    node: &Construct,
+    vpc: &Vpc,
+    props: &BlueGreenAlbProps,
+    required: &Required,
+    colour: Colour,
+) -> Result<TargetGroupRef, ConstructError> {
+    let hc = &props.health_check;
+    let resource = Resource::new(
+        node,
+        &format!("{}TargetGroup", colour.name()),
+        elbv2::TargetGroup {
+            port: Some(i64::from(required.target_port).into()),
+            protocol: Some(elbv2::target_group::Protocol::Http.into()),
+            target_type: Some(
+                match props.target_type {
+                    TargetType::Instance => elbv2::target_group::TargetType::Instance,
+                    TargetType::Ip => elbv2::target_group::TargetType::Ip,
+                }
+                .into(),
+            ),
+            vpc_id: Some(vpc.vpc_id()),
+            health_check_enabled: Some(true.into()),
+            health_check_path: Some(required.health_check_path.as_str().into()),
+            health_check_protocol: Some(elbv2::target_group::HealthCheckProtocol::Http.into()),
+            health_check_interval_seconds: Some(i64::from(hc.interval_seconds).into()),
+            health_check_timeout_seconds: Some(i64::from(hc.timeout_seconds).into()),
+            healthy_threshold_count: Some(i64::from(hc.healthy_threshold).into()),
+            unhealthy_threshold_count: Some(i64::from(hc.unhealthy_threshold).into()),
+            matcher: Some(elbv2::target_group::Matcher {
+                http_code: Some(hc.matcher.as_str().into()),
+                ..Default::default()
+            }),
+            target_group_attributes: Some(vec![elbv2::target_group::TargetGroupAttribute {
+                key: Some("deregistration_delay.timeout_seconds".into()),
+                value: Some(props.deregistration_delay_seconds.to_string().into()),
+            }]),
+            ..Default::default()
+        },
+    )?;
+    Ok(TargetGroupRef {
+        arn: resource.ref_(),
+        full_name: resource.attr_target_group_full_name(),
+        resource,
+    })
+}
+
+/// The HTTPS listener forwarding by weight to both colours, the HTTP redirect when asked
+/// for, and the test listener reaching the idle colour.
+fn listeners(
+    node: &Construct,
+    props: &BlueGreenAlbProps,
+    load_balancer: &Resource<elbv2::LoadBalancer>,
+    live: &TargetGroupRef,
+    idle: &TargetGroupRef,
+) -> Result<(Resource<elbv2::Listener>, Option<Resource<elbv2::Listener>>), ConstructError> {
+    let certificate_arn = certificate(node, props)?;
+    let idle_percent = props.idle_traffic_percent;
+    let listener = Resource::new(
+        node,
+        "HttpsListener",
+        elbv2::Listener {
+            port: Some(443.into()),
+            protocol: Some(elbv2::listener::Protocol::Https.into()),
+            ssl_policy: Some(props.ssl_policy.as_str().into()),
+            certificates: Some(vec![elbv2::listener::Certificate {
+                certificate_arn: Some(certificate_arn.clone()),
+            }]),
+            ..elbv2::Listener::new(
+                vec![forward(&[
+                    (live.arn.clone(), 100 - idle_percent),
+                    (idle.arn.clone(), idle_percent),
+                ])],
+                load_balancer.ref_(),
+            )
+        },
+    )?;
+    if props.http_redirect.is_some() {
+        Resource::new(
+            node,
+            "HttpListener",
+            elbv2::Listener {
+                port: Some(80.into()),
+                protocol: Some(elbv2::listener::Protocol::Http.into()),
+                ..elbv2::Listener::new(
+                    vec![elbv2::listener::Action {
+                        redirect_config: Some(elbv2::listener::RedirectConfig {
+                            protocol: Some("HTTPS".into()),
+                            port: Some("443".into()),
+                            host: Some("#{host}".into()),
+                            path: Some("/#{path}".into()),
+                            query: Some("#{query}".into()),
+                            ..elbv2::listener::RedirectConfig::new(
+                                elbv2::listener::StatusCode::Http301,
+                            )
+                        }),
+                        ..elbv2::listener::Action::new(elbv2::listener::ActionType::Redirect)
+                    }],
+                    load_balancer.ref_(),
+                )
+            },
+        )?;
+    }
+    let test_listener = match &props.test_listener {
+        Some(t) => Some(Resource::new(
+            node,
+            "TestListener",
+            elbv2::Listener {
+                port: Some(i64::from(t.port).into()),
+                protocol: Some(elbv2::listener::Protocol::Https.into()),
+                ssl_policy: Some(props.ssl_policy.as_str().into()),
+                certificates: Some(vec![elbv2::listener::Certificate {
+                    certificate_arn: Some(certificate_arn.clone()),
+                }]),
+                ..elbv2::Listener::new(
+                    vec![forward(&[(idle.arn.clone(), 100)])],
+                    load_balancer.ref_(),
+                )
+            },
+        )?),
+        None => None,
+    };
+
+    Ok((listener, test_listener))
+}
+
+/// The alias record in the certificate's zone and the WAF association, when asked for.
+fn alias_and_firewall(
+    node: &Construct,
+    props: &BlueGreenAlbProps,
+    load_balancer: &Resource<elbv2::LoadBalancer>,
+) -> Result<(), ConstructError> {
+    if let (
+        true,
+        CertificateSource::Dns {
+            hosted_zone: Some(zone),
+            ..
+        },
+    ) = (props.alias_record, &props.certificate)
+    {
+        Resource::new(
+            node,
+            "AliasRecord",
+            route53::RecordSet {
+                hosted_zone_id: Some(zone.id.clone()),
+                alias_target: Some(route53::record_set::AliasTarget {
+                    evaluate_target_health: Some(true.into()),
+                    ..route53::record_set::AliasTarget::new(
+                        load_balancer.attr_dns_name(),
+                        load_balancer.attr_canonical_hosted_zone_id(),
+                    )
+                }),
+                ..route53::RecordSet::new(format!("{}.", props.domain_name), "A")
+            },
+        )?;
+    }
+    if let Some(acl) = &props.web_acl_arn {
+        Resource::new(
+            node,
+            "WebAclAssociation",
+            wafv2::WebAclAssociation::new(load_balancer.ref_(), acl.clone()),
+        )?;
+    }
+
+    Ok(())
+}
+
 impl BlueGreenAlb {
     /// Creates the load balancer under `scope` in `vpc`'s public subnets.
     pub fn new(
@@ -533,238 +802,17 @@ impl BlueGreenAlb {
     ) -> Result<BlueGreenAlb, ConstructError> {
         let node = Construct::new(scope, id)?;
         let required = validate(&node.path(), &props, vpc)?;
-        let region = node.stack().env().region;
-
-        let security_group = SecurityGroup::new(
-            &node,
-            "SecurityGroup",
-            SecurityGroupProps {
-                vpc_id: vpc.vpc_id(),
-                description: format!("Load balancer {}: HTTPS from the internet", node.path()),
-            },
-        )?;
-        security_group.add_ingress(Peer::AnyIpv4, Port::tcp(443), "HTTPS from the internet")?;
-        let mut sg_opt_outs = Vec::new();
-        if let Some(reason) = &props.http_redirect {
-            security_group.add_ingress(
-                Peer::AnyIpv4,
-                Port::tcp(80),
-                "HTTP from the internet, answered with a redirect to HTTPS",
-            )?;
-            sg_opt_outs.push(OptOut {
-                check: "CKV_AWS_260",
-                reason: reason.clone(),
-            });
-        }
-        if let Some(t) = &props.test_listener {
-            let peer = t
-                .allowed_from
-                .clone()
-                .unwrap_or_else(|| Peer::Ipv4(vpc.cidr_block()));
-            security_group.add_ingress(
-                peer,
-                Port::tcp(t.port),
-                "Test listener: reaches the idle colour before it takes traffic",
-            )?;
-        }
-        opt_out::record(security_group.resource(), &sg_opt_outs);
-
-        let bucket = access_log_bucket(&node, &region, props.access_log_retention_days)?;
-
-        let mut attributes = vec![
-            attr(
-                "deletion_protection.enabled",
-                (props.deletion_protection == Protection::On).to_string(),
-            ),
-            attr(
-                "routing.http.drop_invalid_header_fields.enabled",
-                "true".into(),
-            ),
-            attr(
-                "idle_timeout.timeout_seconds",
-                props.idle_timeout_seconds.to_string(),
-            ),
-            attr("access_logs.s3.enabled", "true".into()),
-            attr("access_logs.s3.prefix", "alb".into()),
-        ];
-        attributes.push(elbv2::load_balancer::LoadBalancerAttribute {
-            key: Some("access_logs.s3.bucket".into()),
-            value: Some(bucket.0.ref_()),
-        });
-        let load_balancer = Resource::new(
-            &node,
-            "Resource",
-            elbv2::LoadBalancer {
-                scheme: Some(elbv2::load_balancer::Scheme::InternetFacing.into()),
-                type_: Some(elbv2::load_balancer::Type::Application.into()),
-                subnets: Some(vpc.subnet_ids(SubnetKind::Public)),
-                security_groups: Some(vec![security_group.group_id()].into()),
-                load_balancer_attributes: Some(attributes),
-                ..Default::default()
-            },
-        )?;
-        // ELB checks that it can write to the bucket when logging is turned on.
-        load_balancer.add_dependency(&bucket.1);
-        if let Protection::Off { reason } = &props.deletion_protection {
-            opt_out::record(
-                &load_balancer,
-                &[OptOut {
-                    check: "CKV_AWS_150",
-                    reason: reason.clone(),
-                }],
-            );
-        }
-
-        let tg = |colour: Colour| -> Result<TargetGroupRef, ConstructError> {
-            let hc = &props.health_check;
-            let resource = Resource::new(
-                &node,
-                &format!("{}TargetGroup", colour.name()),
-                elbv2::TargetGroup {
-                    port: Some(i64::from(required.target_port).into()),
-                    protocol: Some(elbv2::target_group::Protocol::Http.into()),
-                    target_type: Some(
-                        match props.target_type {
-                            TargetType::Instance => elbv2::target_group::TargetType::Instance,
-                            TargetType::Ip => elbv2::target_group::TargetType::Ip,
-                        }
-                        .into(),
-                    ),
-                    vpc_id: Some(vpc.vpc_id()),
-                    health_check_enabled: Some(true.into()),
-                    health_check_path: Some(required.health_check_path.as_str().into()),
-                    health_check_protocol: Some(
-                        elbv2::target_group::HealthCheckProtocol::Http.into(),
-                    ),
-                    health_check_interval_seconds: Some(i64::from(hc.interval_seconds).into()),
-                    health_check_timeout_seconds: Some(i64::from(hc.timeout_seconds).into()),
-                    healthy_threshold_count: Some(i64::from(hc.healthy_threshold).into()),
-                    unhealthy_threshold_count: Some(i64::from(hc.unhealthy_threshold).into()),
-                    matcher: Some(elbv2::target_group::Matcher {
-                        http_code: Some(hc.matcher.as_str().into()),
-                        ..Default::default()
-                    }),
-                    target_group_attributes: Some(vec![
-                        elbv2::target_group::TargetGroupAttribute {
-                            key: Some("deregistration_delay.timeout_seconds".into()),
-                            value: Some(props.deregistration_delay_seconds.to_string().into()),
-                        },
-                    ]),
-                    ..Default::default()
-                },
-            )?;
-            Ok(TargetGroupRef {
-                arn: resource.ref_(),
-                full_name: resource.attr_target_group_full_name(),
-                resource,
-            })
-        };
-        let blue = tg(Colour::Blue)?;
-        let green = tg(Colour::Green)?;
-
-        let certificate_arn = certificate(&node, &props)?;
+        let security_group = security_group(&node, vpc, &props)?;
+        let (load_balancer, access_log_bucket) =
+            load_balancer(&node, vpc, &props, &security_group)?;
+        let blue = target_group(&node, vpc, &props, &required, Colour::Blue)?;
+        let green = target_group(&node, vpc, &props, &required, Colour::Green)?;
         let (live, idle) = match props.live {
             Colour::Blue => (&blue, &green),
             Colour::Green => (&green, &blue),
         };
-        let idle_percent = props.idle_traffic_percent;
-        let listener = Resource::new(
-            &node,
-            "HttpsListener",
-            elbv2::Listener {
-                port: Some(443.into()),
-                protocol: Some(elbv2::listener::Protocol::Https.into()),
-                ssl_policy: Some(props.ssl_policy.as_str().into()),
-                certificates: Some(vec![elbv2::listener::Certificate {
-                    certificate_arn: Some(certificate_arn.clone()),
-                }]),
-                ..elbv2::Listener::new(
-                    vec![forward(&[
-                        (live.arn.clone(), 100 - idle_percent),
-                        (idle.arn.clone(), idle_percent),
-                    ])],
-                    load_balancer.ref_(),
-                )
-            },
-        )?;
-        if props.http_redirect.is_some() {
-            Resource::new(
-                &node,
-                "HttpListener",
-                elbv2::Listener {
-                    port: Some(80.into()),
-                    protocol: Some(elbv2::listener::Protocol::Http.into()),
-                    ..elbv2::Listener::new(
-                        vec![elbv2::listener::Action {
-                            redirect_config: Some(elbv2::listener::RedirectConfig {
-                                protocol: Some("HTTPS".into()),
-                                port: Some("443".into()),
-                                host: Some("#{host}".into()),
-                                path: Some("/#{path}".into()),
-                                query: Some("#{query}".into()),
-                                ..elbv2::listener::RedirectConfig::new(
-                                    elbv2::listener::StatusCode::Http301,
-                                )
-                            }),
-                            ..elbv2::listener::Action::new(elbv2::listener::ActionType::Redirect)
-                        }],
-                        load_balancer.ref_(),
-                    )
-                },
-            )?;
-        }
-        let test_listener = match &props.test_listener {
-            Some(t) => Some(Resource::new(
-                &node,
-                "TestListener",
-                elbv2::Listener {
-                    port: Some(i64::from(t.port).into()),
-                    protocol: Some(elbv2::listener::Protocol::Https.into()),
-                    ssl_policy: Some(props.ssl_policy.as_str().into()),
-                    certificates: Some(vec![elbv2::listener::Certificate {
-                        certificate_arn: Some(certificate_arn.clone()),
-                    }]),
-                    ..elbv2::Listener::new(
-                        vec![forward(&[(idle.arn.clone(), 100)])],
-                        load_balancer.ref_(),
-                    )
-                },
-            )?),
-            None => None,
-        };
-
-        if let (
-            true,
-            CertificateSource::Dns {
-                hosted_zone: Some(zone),
-                ..
-            },
-        ) = (props.alias_record, &props.certificate)
-        {
-            Resource::new(
-                &node,
-                "AliasRecord",
-                route53::RecordSet {
-                    hosted_zone_id: Some(zone.id.clone()),
-                    alias_target: Some(route53::record_set::AliasTarget {
-                        evaluate_target_health: Some(true.into()),
-                        ..route53::record_set::AliasTarget::new(
-                            load_balancer.attr_dns_name(),
-                            load_balancer.attr_canonical_hosted_zone_id(),
-                        )
-                    }),
-                    ..route53::RecordSet::new(format!("{}.", props.domain_name), "A")
-                },
-            )?;
-        }
-        if let Some(acl) = &props.web_acl_arn {
-            Resource::new(
-                &node,
-                "WebAclAssociation",
-                wafv2::WebAclAssociation::new(load_balancer.ref_(), acl.clone()),
-            )?;
-        }
-
+        let (listener, test_listener) = listeners(&node, &props, &load_balancer, live, idle)?;
+        alias_and_firewall(&node, &props, &load_balancer)?;
         Ok(BlueGreenAlb {
             node,
             security_group,
@@ -774,11 +822,11 @@ impl BlueGreenAlb {
             blue,
             green,
             live: props.live,
-            idle_percent,
+            idle_percent: props.idle_traffic_percent,
             target_port: required.target_port,
-            health_check_path: required.health_check_path.clone(),
+            health_check_path: required.health_check_path,
             target_type: props.target_type,
-            access_log_bucket: bucket.0,
+            access_log_bucket,
             rules: Rc::new(RefCell::new(Rules {
                 production: None,
                 test: None,

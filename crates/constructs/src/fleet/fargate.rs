@@ -39,6 +39,163 @@ pub(super) fn build(
     alb: &BlueGreenAlb,
 ) -> Result<(Role, FargateParts), ConstructError> {
     let node = &common.node;
+    let (cluster, capacity_providers) = cluster(node)?;
+    let (execution_role, task_role) = roles(common, props)?;
+    let live = alb.live_colour();
+    let shared = Shared {
+        common,
+        props,
+        settings,
+        cluster,
+        capacity_providers,
+        execution_role,
+        task_role,
+        image: cfn_format!(
+            "{}:{}",
+            common.repository_uri.clone(),
+            props.colour(live).image_tag.clone()
+        ),
+        private_subnets: vpc.subnet_ids(SubnetKind::PrivateWithEgress),
+    };
+    let api_container = ecs::task_definition::ContainerDefinition {
+        port_mappings: Some(vec![ecs::task_definition::PortMapping {
+            container_port: Some(i64::from(common.port).into()),
+            protocol: Some(ecs::task_definition::PortMappingProtocol::Tcp.into()),
+            name: Some("http".into()),
+            app_protocol: Some(ecs::task_definition::AppProtocol::Http.into()),
+            ..Default::default()
+        }]),
+        ..container(
+            common,
+            props,
+            settings,
+            API_CONTAINER,
+            shared.image.clone(),
+            "api",
+        )
+    };
+    let task_definition = shared.task_definition(
+        "TaskDefinition",
+        api_container,
+        settings.cpu,
+        settings.memory_mib,
+    )?;
+    let capacity = props.capacity_of(live);
+    let service = api_service(&shared, alb, &task_definition, capacity)?;
+    autoscale(
+        common,
+        props,
+        settings,
+        alb,
+        &shared.cluster,
+        &service,
+        capacity,
+    )?;
+    let (worker_task_definition, worker_service, worker_security_group) = match &settings.worker {
+        Some(w) => {
+            let (definition, service, group) = worker(&shared, vpc, w)?;
+            (Some(definition), Some(service), Some(group))
+        }
+        None => (None, None, None),
+    };
+    Ok((
+        shared.task_role,
+        FargateParts {
+            cluster: shared.cluster,
+            execution_role: shared.execution_role,
+            task_definition,
+            service,
+            worker_task_definition,
+            worker_service,
+            worker_security_group,
+        },
+    ))
+}
+
+/// What the API service and the worker have in common.
+struct Shared<'a> {
+    common: &'a Common,
+    props: &'a AppFleetProps,
+    settings: &'a FargateSettings,
+    cluster: Resource<ecs::Cluster>,
+    capacity_providers: Resource<ecs::ClusterCapacityProviderAssociations>,
+    execution_role: Role,
+    task_role: Role,
+    /// The live colour's image.
+    image: Value<String>,
+    private_subnets: Value<Vec<String>>,
+}
+
+impl Shared<'_> {
+    /// A Fargate task definition of one container, with the scratch volume.
+    fn task_definition(
+        &self,
+        id: &str,
+        container: ecs::task_definition::ContainerDefinition,
+        cpu: u32,
+        memory: u32,
+    ) -> Result<Resource<ecs::TaskDefinition>, ConstructError> {
+        let node = &self.common.node;
+        let (execution_role, task_role) = (&self.execution_role, &self.task_role);
+        Ok(Resource::new(
+            node,
+            id,
+            ecs::TaskDefinition {
+                cpu: Some(cpu.to_string().into()),
+                memory: Some(memory.to_string().into()),
+                network_mode: Some(ecs::task_definition::NetworkMode::Awsvpc.into()),
+                requires_compatibilities: Some(
+                    vec![ecs::task_definition::RequiresCompatibility::Fargate].into(),
+                ),
+                runtime_platform: Some(ecs::task_definition::RuntimePlatform {
+                    cpu_architecture: Some(ecs::task_definition::CpuArchitecture::X8664.into()),
+                    operating_system_family: Some(
+                        ecs::task_definition::OperatingSystemFamily::Linux.into(),
+                    ),
+                }),
+                execution_role_arn: Some(execution_role.arn()),
+                task_role_arn: Some(task_role.arn()),
+                container_definitions: Some(vec![container]),
+                volumes: Some(vec![ecs::task_definition::Volume {
+                    name: Some(SCRATCH_VOLUME.into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            },
+        )?)
+    }
+
+    /// Private subnets, no public address, `group`.
+    fn network(&self, group: &SecurityGroup) -> ecs::service::NetworkConfiguration {
+        ecs::service::NetworkConfiguration {
+            awsvpc_configuration: Some(ecs::service::AwsVpcConfiguration {
+                assign_public_ip: Some(ecs::service::AssignPublicIp::Disabled.into()),
+                security_groups: Some(vec![group.group_id()].into()),
+                subnets: Some(self.private_subnets.clone()),
+            }),
+        }
+    }
+}
+
+/// All of a service's tasks on one capacity provider.
+fn strategy(provider: &str) -> Vec<ecs::service::CapacityProviderStrategyItem> {
+    vec![ecs::service::CapacityProviderStrategyItem {
+        capacity_provider: Some(provider.into()),
+        weight: Some(1.into()),
+        base: None,
+    }]
+}
+
+/// The cluster, with Container Insights, and its FARGATE and FARGATE_SPOT providers.
+fn cluster(
+    node: &stackwright_core::Construct,
+) -> Result<
+    (
+        Resource<ecs::Cluster>,
+        Resource<ecs::ClusterCapacityProviderAssociations>,
+    ),
+    ConstructError,
+> {
     let cluster = Resource::new(
         node,
         "Cluster",
@@ -68,6 +225,12 @@ pub(super) fn build(
             },
         )?;
 
+    Ok((cluster, capacity_providers))
+}
+
+/// The execution role (starting tasks) and the task role (what the app may do).
+fn roles(common: &Common, props: &AppFleetProps) -> Result<(Role, Role), ConstructError> {
+    let node = &common.node;
     // The execution role starts tasks: pulls the image, writes logs, reads the secrets
     // ECS injects. The task role is what the app itself may do; grants land there.
     let execution_role = Role::new(
@@ -98,74 +261,27 @@ pub(super) fn build(
         },
     )?;
 
+    Ok((execution_role, task_role))
+}
+
+/// The API service, deployed blue/green by ECS through the load balancer's listener rules.
+fn api_service(
+    shared: &Shared<'_>,
+    alb: &BlueGreenAlb,
+    task_definition: &Resource<ecs::TaskDefinition>,
+    capacity: super::Capacity,
+) -> Result<Resource<ecs::Service>, ConstructError> {
+    let Shared {
+        common,
+        props,
+        settings,
+        cluster,
+        capacity_providers,
+        execution_role,
+        ..
+    } = shared;
+    let node = &common.node;
     let live = alb.live_colour();
-    let image = cfn_format!(
-        "{}:{}",
-        common.repository_uri.clone(),
-        props.colour(live).image_tag.clone()
-    );
-    let task =
-        |id: &str, container: ecs::task_definition::ContainerDefinition, cpu: u32, memory: u32| {
-            Resource::new(
-                node,
-                id,
-                ecs::TaskDefinition {
-                    cpu: Some(cpu.to_string().into()),
-                    memory: Some(memory.to_string().into()),
-                    network_mode: Some(ecs::task_definition::NetworkMode::Awsvpc.into()),
-                    requires_compatibilities: Some(
-                        vec![ecs::task_definition::RequiresCompatibility::Fargate].into(),
-                    ),
-                    runtime_platform: Some(ecs::task_definition::RuntimePlatform {
-                        cpu_architecture: Some(ecs::task_definition::CpuArchitecture::X8664.into()),
-                        operating_system_family: Some(
-                            ecs::task_definition::OperatingSystemFamily::Linux.into(),
-                        ),
-                    }),
-                    execution_role_arn: Some(execution_role.arn()),
-                    task_role_arn: Some(task_role.arn()),
-                    container_definitions: Some(vec![container]),
-                    volumes: Some(vec![ecs::task_definition::Volume {
-                        name: Some(SCRATCH_VOLUME.into()),
-                        ..Default::default()
-                    }]),
-                    ..Default::default()
-                },
-            )
-        };
-    let api_container = ecs::task_definition::ContainerDefinition {
-        port_mappings: Some(vec![ecs::task_definition::PortMapping {
-            container_port: Some(i64::from(common.port).into()),
-            protocol: Some(ecs::task_definition::PortMappingProtocol::Tcp.into()),
-            name: Some("http".into()),
-            app_protocol: Some(ecs::task_definition::AppProtocol::Http.into()),
-            ..Default::default()
-        }]),
-        ..container(common, props, settings, API_CONTAINER, image.clone(), "api")
-    };
-    let task_definition = task(
-        "TaskDefinition",
-        api_container,
-        settings.cpu,
-        settings.memory_mib,
-    )?;
-
-    let private = vpc.subnet_ids(SubnetKind::PrivateWithEgress);
-    let network = |group: &SecurityGroup| ecs::service::NetworkConfiguration {
-        awsvpc_configuration: Some(ecs::service::AwsVpcConfiguration {
-            assign_public_ip: Some(ecs::service::AssignPublicIp::Disabled.into()),
-            security_groups: Some(vec![group.group_id()].into()),
-            subnets: Some(private.clone()),
-        }),
-    };
-    let strategy = |provider: &str| {
-        vec![ecs::service::CapacityProviderStrategyItem {
-            capacity_provider: Some(provider.into()),
-            weight: Some(1.into()),
-            base: None,
-        }]
-    };
-
     let infrastructure_role = Role::new(
         node,
         "LoadBalancerRole",
@@ -182,7 +298,6 @@ pub(super) fn build(
     )?;
     let production_rule = alb.production_rule()?;
     let test_rule = alb.test_rule()?;
-    let capacity = props.capacity_of(live);
     let (live_tg, idle_tg) = (alb.target_group(live), alb.target_group(live.other()));
     let service = Resource::new(
         node,
@@ -193,7 +308,7 @@ pub(super) fn build(
             desired_count: Some(i64::from(capacity.desired).into()),
             capacity_provider_strategy: Some(strategy("FARGATE")),
             platform_version: Some("LATEST".into()),
-            network_configuration: Some(network(&common.security_group)),
+            network_configuration: Some(shared.network(&common.security_group)),
             health_check_grace_period_seconds: Some(
                 i64::from(props.health_check_grace_seconds).into(),
             ),
@@ -228,89 +343,102 @@ pub(super) fn build(
     // The capacity providers must be on the cluster before a strategy names them (the
     // listener rules, which put the target groups behind the load balancer, come first
     // already: the service references them).
-    service.add_dependency(&capacity_providers);
-    for role in [&execution_role, &infrastructure_role] {
+    service.add_dependency(capacity_providers);
+    for role in [execution_role, &infrastructure_role] {
         if let Some(p) = role.default_policy() {
             service.add_dependency(&p);
         }
     }
 
-    autoscale(common, props, settings, alb, &cluster, &service, capacity)?;
+    Ok(service)
+}
 
-    let (worker_task_definition, worker_service, worker_security_group) = match &settings.worker {
-        Some(w) => {
-            let group = SecurityGroup::new(
-                node,
-                "WorkerSecurityGroup",
-                SecurityGroupProps {
-                    vpc_id: vpc.vpc_id(),
-                    description: format!("Workers of {}: no inbound traffic", node.path()),
-                },
-            )?;
-            group.add_egress(
-                Peer::AnyIpv4,
-                Port::tcp(443),
-                "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch Logs) through NAT",
-            )?;
-            let worker_container = ecs::task_definition::ContainerDefinition {
-                command: Some(w.command.clone().into()),
-                ..container(common, props, settings, WORKER_CONTAINER, image, "worker")
-            };
-            let definition = task(
-                "WorkerTaskDefinition",
-                worker_container,
-                w.cpu,
-                w.memory_mib,
-            )?;
-            let worker = Resource::new(
-                node,
-                "WorkerService",
-                ecs::Service {
-                    cluster: Some(cluster.ref_()),
-                    task_definition: Some(definition.ref_()),
-                    desired_count: Some(i64::from(w.desired_count).into()),
-                    // Spot capacity: a worker picks up where an interrupted one left off.
-                    capacity_provider_strategy: Some(strategy("FARGATE_SPOT")),
-                    platform_version: Some("LATEST".into()),
-                    network_configuration: Some(network(&group)),
-                    deployment_controller: Some(ecs::service::DeploymentController {
-                        type_: Some(ecs::service::DeploymentControllerType::Ecs.into()),
-                    }),
-                    deployment_configuration: Some(ecs::service::DeploymentConfiguration {
-                        deployment_circuit_breaker: Some(
-                            ecs::service::DeploymentCircuitBreaker::new(true, true),
-                        ),
-                        maximum_percent: Some(200.into()),
-                        minimum_healthy_percent: Some(100.into()),
-                        ..Default::default()
-                    }),
-                    propagate_tags: Some(ecs::service::PropagateTags::Service.into()),
-                    enable_ecs_managed_tags: Some(true.into()),
-                    enable_execute_command: Some(false.into()),
-                    ..Default::default()
-                },
-            )?;
-            worker.add_dependency(&capacity_providers);
-            if let Some(p) = execution_role.default_policy() {
-                worker.add_dependency(&p);
-            }
-            (Some(definition), Some(worker), Some(group))
-        }
-        None => (None, None, None),
-    };
-
-    Ok((
-        task_role,
-        FargateParts {
-            cluster,
-            execution_role,
-            task_definition,
-            service,
-            worker_task_definition,
-            worker_service,
-            worker_security_group,
+/// The worker service on FARGATE_SPOT, with a group that admits nothing.
+fn worker(
+    shared: &Shared<'_>,
+    vpc: &Vpc,
+    w: &super::WorkerSettings,
+) -> Result<
+    (
+        Resource<ecs::TaskDefinition>,
+        Resource<ecs::Service>,
+        SecurityGroup,
+    ),
+    ConstructError,
+> {
+    let Shared {
+        common,
+        props,
+        settings,
+        cluster,
+        capacity_providers,
+        execution_role,
+        ..
+    } = shared;
+    let node = &common.node;
+    let group = SecurityGroup::new(
+        node,
+        "WorkerSecurityGroup",
+        SecurityGroupProps {
+            vpc_id: vpc.vpc_id(),
+            description: format!("Workers of {}: no inbound traffic", node.path()),
         },
-    ))
+    )?;
+    group.add_egress(
+        Peer::AnyIpv4,
+        Port::tcp(443),
+        "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch Logs) through NAT",
+    )?;
+    let worker_container = ecs::task_definition::ContainerDefinition {
+        command: Some(w.command.clone().into()),
+        ..container(
+            common,
+            props,
+            settings,
+            WORKER_CONTAINER,
+            shared.image.clone(),
+            "worker",
+        )
+    };
+    let definition = shared.task_definition(
+        "WorkerTaskDefinition",
+        worker_container,
+        w.cpu,
+        w.memory_mib,
+    )?;
+    let worker = Resource::new(
+        node,
+        "WorkerService",
+        ecs::Service {
+            cluster: Some(cluster.ref_()),
+            task_definition: Some(definition.ref_()),
+            desired_count: Some(i64::from(w.desired_count).into()),
+            // Spot capacity: a worker picks up where an interrupted one left off.
+            capacity_provider_strategy: Some(strategy("FARGATE_SPOT")),
+            platform_version: Some("LATEST".into()),
+            network_configuration: Some(shared.network(&group)),
+            deployment_controller: Some(ecs::service::DeploymentController {
+                type_: Some(ecs::service::DeploymentControllerType::Ecs.into()),
+            }),
+            deployment_configuration: Some(ecs::service::DeploymentConfiguration {
+                deployment_circuit_breaker: Some(ecs::service::DeploymentCircuitBreaker::new(
+                    true, true,
+                )),
+                maximum_percent: Some(200.into()),
+                minimum_healthy_percent: Some(100.into()),
+                ..Default::default()
+            }),
+            propagate_tags: Some(ecs::service::PropagateTags::Service.into()),
+            enable_ecs_managed_tags: Some(true.into()),
+            enable_execute_command: Some(false.into()),
+            ..Default::default()
+        },
+    )?;
+    worker.add_dependency(capacity_providers);
+    if let Some(p) = execution_role.default_policy() {
+        worker.add_dependency(&p);
+    }
+    Ok((definition, worker, group))
 }
 
 /// A container of the app's image: read-only root file system with a writable `/tmp`,
