@@ -279,6 +279,16 @@ impl Alarms {
         self.topic.ref_()
     }
 
+    /// The L1 topic every alarm notifies (`Topic`).
+    pub fn topic(&self) -> &Resource<sns::Topic> {
+        &self.topic
+    }
+
+    /// The L1 dashboard (`Dashboard`), when there is one.
+    pub fn dashboard(&self) -> Option<Resource<cloudwatch::Dashboard>> {
+        self.state.borrow().dashboard.clone()
+    }
+
     /// Adds the alarms and graphs of `target`.
     pub fn watch(&self, target: &impl Watchable) -> Result<&Self, ConstructError> {
         let name = target.watch_name();

@@ -873,7 +873,7 @@ impl BlueGreenAlb {
     }
 
     /// The L1 load balancer, at the construct's own path.
-    pub fn load_balancer(&self) -> &Resource<elbv2::LoadBalancer> {
+    pub fn resource(&self) -> &Resource<elbv2::LoadBalancer> {
         &self.load_balancer
     }
 

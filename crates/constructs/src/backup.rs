@@ -55,6 +55,16 @@ pub struct BackupPlan {
 }
 
 impl BackupPlan {
+    /// The L1 plan (`Plan`).
+    pub fn plan(&self) -> &Resource<backup::BackupPlan> {
+        &self.plan
+    }
+
+    /// The role AWS Backup assumes.
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+
     /// Creates the vault, the plan and the role AWS Backup uses, under `scope`.
     pub fn new(
         scope: &impl Scope,

@@ -979,10 +979,11 @@ impl AppFleet {
     /// `ClusterName` and `ServiceName`).
     pub fn metric_cpu(&self) -> Metric {
         match &self.variant {
-            Variant::Ec2(_) => {
-                let group = self
-                    .auto_scaling_group(self.live)
-                    .expect("the EC2 variant has a group per colour");
+            Variant::Ec2(parts) => {
+                let group = match self.live {
+                    Colour::Blue => &parts.blue.group,
+                    Colour::Green => &parts.green.group,
+                };
                 Metric::new(
                     "AWS/EC2",
                     "CPUUtilization",
