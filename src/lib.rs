@@ -23,12 +23,19 @@
 //! }
 //! ```
 
+pub use stackwright_assertions as assertions;
 pub use stackwright_constructs as constructs;
 pub use stackwright_core as core;
 pub use stackwright_core::l1;
-pub use stackwright_synth as synth;
-pub use stackwright_synth::assertions;
 pub use stackwright_synth::{run, run_with};
+
+/// Synthesis: validation and the cloud assembly (`stackwright-synth`), and the paths that
+/// were reached through here before the assertions got a crate of their own.
+pub mod synth {
+    pub use stackwright_synth::*;
+
+    pub use stackwright_assertions as assertions;
+}
 
 /// The names most programs need: `use stackwright::prelude::*;`.
 pub mod prelude {

@@ -7,7 +7,6 @@
 #![warn(missing_docs)]
 
 pub mod assembly;
-pub mod assertions;
 mod cli;
 pub mod deploy;
 mod synth;
