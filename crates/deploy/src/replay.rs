@@ -23,9 +23,9 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use indexmap::IndexMap;
+use stackwright_synth::assembly::{Environment, ManifestStack};
 
 use super::*;
-use crate::assembly::{Environment, ManifestStack};
 
 #[derive(Default, Debug)]
 struct State {
@@ -696,7 +696,7 @@ async fn the_event_stream_ends_when_the_stack_settles() {
         );
     let aws = r.aws().await;
     let cfn = aws.cfn("us-east-1");
-    let watcher = super::events::Watcher::prime(cfn, STACK_ID, std::time::Duration::from_millis(1))
+    let watcher = crate::watch::Watcher::prime(cfn, STACK_ID, std::time::Duration::from_millis(1))
         .await
         .unwrap();
     let mut stream = watcher.stream();

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::status::{ChangeSetStatus, ExecutionStatus};
+use crate::status::{ChangeSetStatus, ExecutionStatus};
 
 /// The beginnings of the two reasons CloudFormation gives for a change set with nothing to
 /// change. The second appears when the template has a `Transform`; AWS CDK checks both too.

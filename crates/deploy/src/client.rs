@@ -11,12 +11,12 @@ use aws_sdk_cloudformation::types as cfn_types;
 use aws_sdk_cloudformation::types::TemplateStage;
 use indexmap::IndexMap;
 
-use super::change_set::{
+use crate::change_set::{
     ChangeAction, ChangeDetail, ChangeSet, ChangeSetKind, Replacement, ResourceChange,
 };
-use super::error::DeployError;
-use super::events::StackEvent;
-use super::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
+use crate::error::DeployError;
+use crate::events::StackEvent;
+use crate::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
 
 /// AWS configuration for deploys: credentials, endpoint and default region from
 /// `aws-config`'s standard chain (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), or a

@@ -1,4 +1,10 @@
-//! `stackwright::run`: turns a program that builds an app into its command-line tool.
+//! The command line of stackwright programs: `stackwright::run` turns a program that
+//! builds an app into its command-line tool (`synth`, `list`, `diff`, `deploy`, `destroy`).
+//!
+//! This is the only crate that formats for a terminal: colours, tables, prompts and
+//! rustc-style diagnostics. What it shows comes from `stackwright-synth` and, with the
+//! `aws` feature, `stackwright-deploy`.
+#![warn(missing_docs)]
 
 use std::ffi::OsString;
 use std::fmt::Display;
@@ -10,8 +16,11 @@ use anstyle::{AnsiColor, Style};
 use clap::{Parser, Subcommand};
 use stackwright_core::{App, Diagnostic, Diagnostics, Severity};
 
-use crate::assembly::DEFAULT_OUT_DIR;
-use crate::synth::{SynthError, Synthesized, synthesize};
+use stackwright_synth::assembly::DEFAULT_OUT_DIR;
+use stackwright_synth::{SynthError, Synthesized, synthesize};
+
+#[cfg(feature = "aws")]
+mod commands;
 
 /// The command line every stackwright program gets.
 #[derive(Debug, Parser)]
@@ -52,13 +61,13 @@ enum Command {
     /// Compare each stack's synthesized template with the deployed one, property by
     /// property, marking replacements and security-relevant changes.
     #[cfg(feature = "aws")]
-    Diff(crate::deploy::commands::DiffArgs),
+    Diff(crate::commands::DiffArgs),
     /// Deploy stacks through CloudFormation change sets, in dependency order.
     #[cfg(feature = "aws")]
-    Deploy(crate::deploy::commands::DeployArgs),
+    Deploy(crate::commands::DeployArgs),
     /// Delete deployed stacks, in reverse dependency order.
     #[cfg(feature = "aws")]
-    Destroy(crate::deploy::commands::DestroyArgs),
+    Destroy(crate::commands::DestroyArgs),
 }
 
 /// Builds the app with `build`, then does what the command line asks: `synth` (the
@@ -69,7 +78,7 @@ enum Command {
 /// use stackwright_core::{Env, Stack};
 ///
 /// fn main() -> std::process::ExitCode {
-///     stackwright_synth::run(|app| {
+///     stackwright_cli::run(|app| {
 ///         let _stack = Stack::new(app, "Demo", Env::new("123456789012", "us-east-1"))?;
 ///         Ok::<(), stackwright_core::CoreError>(())
 ///     })
@@ -120,7 +129,7 @@ pub fn run_with_aws<F, E, I, T>(
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
-    aws: crate::deploy::Aws,
+    aws: stackwright_deploy::Aws,
 ) -> u8
 where
     F: FnOnce(&App) -> Result<(), E>,
@@ -132,7 +141,7 @@ where
 }
 
 #[cfg(feature = "aws")]
-type AwsOverride = Option<crate::deploy::Aws>;
+type AwsOverride = Option<stackwright_deploy::Aws>;
 #[cfg(not(feature = "aws"))]
 type AwsOverride = Option<std::convert::Infallible>;
 
@@ -202,16 +211,16 @@ where
         }
         #[cfg(feature = "aws")]
         Command::Diff(args) => with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
-            crate::deploy::commands::diff(ctx, &args)
+            crate::commands::diff(ctx, &args)
         }),
         #[cfg(feature = "aws")]
         Command::Deploy(args) => {
             let embedded = aws.is_some();
             with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
                 if embedded {
-                    crate::deploy::commands::deploy(ctx, &args, &mut NoTerminal)
+                    crate::commands::deploy(ctx, &args, &mut NoTerminal)
                 } else {
-                    crate::deploy::commands::deploy(ctx, &args, &mut crate::deploy::commands::Stdin)
+                    crate::commands::deploy(ctx, &args, &mut crate::commands::Stdin)
                 }
             })
         }
@@ -220,13 +229,9 @@ where
             let embedded = aws.is_some();
             with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
                 if embedded {
-                    crate::deploy::commands::destroy(ctx, &args, &mut NoTerminal)
+                    crate::commands::destroy(ctx, &args, &mut NoTerminal)
                 } else {
-                    crate::deploy::commands::destroy(
-                        ctx,
-                        &args,
-                        &mut crate::deploy::commands::Stdin,
-                    )
+                    crate::commands::destroy(ctx, &args, &mut crate::commands::Stdin)
                 }
             })
         }
@@ -360,7 +365,7 @@ fn synth_command(
                 body.len().to_string(),
                 assembly
                     .dir
-                    .join(crate::synth::template_file_name(&st.name))
+                    .join(stackwright_synth::template_file_name(&st.name))
                     .display()
                     .to_string(),
             ]
@@ -397,8 +402,8 @@ fn synth_command(
 struct NoTerminal;
 
 #[cfg(feature = "aws")]
-impl crate::deploy::commands::Prompt for NoTerminal {
-    fn ask(&mut self, _question: &str) -> crate::deploy::commands::Answer<'_> {
+impl crate::commands::Prompt for NoTerminal {
+    fn ask(&mut self, _question: &str) -> crate::commands::Answer<'_> {
         Box::pin(async { None })
     }
 }
@@ -413,13 +418,11 @@ fn with_assembly(
     aws: AwsOverride,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    command: impl FnOnce(
-        &mut crate::deploy::commands::Context<'_>,
-    ) -> Result<u8, Box<dyn std::error::Error>>,
+    command: impl FnOnce(&mut crate::commands::Context<'_>) -> Result<u8, Box<dyn std::error::Error>>,
 ) -> Result<u8, Box<dyn std::error::Error>> {
     let assembly = s.write(dir)?;
     p.diagnostics(err, &s.diagnostics)?;
-    let mut ctx = crate::deploy::commands::Context {
+    let mut ctx = crate::commands::Context {
         p,
         assembly: &assembly,
         out,
@@ -473,20 +476,20 @@ fn deployed_statuses(
     aws: AwsOverride,
     err: &mut dyn Write,
 ) -> Result<indexmap::IndexMap<String, String>, Box<dyn std::error::Error>> {
-    let wanted = status || aws.is_some() || crate::deploy::commands::aws_configured();
+    let wanted = status || aws.is_some() || crate::commands::aws_configured();
     if offline || !wanted {
         return Ok(indexmap::IndexMap::new());
     }
     let assembly = s.write(dir)?;
     let mut sink = io::sink();
-    let ctx = crate::deploy::commands::Context {
+    let ctx = crate::commands::Context {
         p,
         assembly: &assembly,
         out: &mut sink,
         err,
         aws,
     };
-    crate::deploy::commands::deployed_statuses(&ctx)
+    crate::commands::deployed_statuses(&ctx)
 }
 
 #[cfg(not(feature = "aws"))]

@@ -3,10 +3,10 @@
 use std::fmt;
 
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use stackwright_synth::assembly::AssemblyError;
+use stackwright_synth::validate::limits::INLINE_BODY_BYTES;
 
-use super::status::StackStatus;
-use crate::assembly::AssemblyError;
-use crate::validate::limits::INLINE_BODY_BYTES;
+use crate::status::StackStatus;
 
 /// A failure of a deploy, diff or destroy. Each message ends with what to do next.
 #[derive(Debug, thiserror::Error)]

@@ -10,15 +10,18 @@ use anstyle::{AnsiColor, Style};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::change_set::{ChangeAction, ChangeSet, Replacement};
-use super::diff::{ChangeKind, EntryDiff, Impact, PropertyDiff, TemplateDiff, security_reason};
-use super::progress::format_elapsed;
-use super::{
+use stackwright_deploy::change_set::{ChangeAction, ChangeSet, Replacement};
+use stackwright_deploy::diff::{
+    ChangeKind, EntryDiff, Impact, PropertyDiff, TemplateDiff, security_reason,
+};
+use stackwright_deploy::progress::format_elapsed;
+use stackwright_deploy::{
     Activity, Aws, ChangeSetPreview, DeployError, DeployOptions, DeployOutcome, DeployResult,
     Deployer, DestroyOutcome, Prepared, StackTarget,
 };
-use crate::assembly::CloudAssembly;
-use crate::cli::{BOLD, DIM, ERROR, Printer, WARNING};
+use stackwright_synth::CloudAssembly;
+
+use crate::{BOLD, DIM, ERROR, Printer, WARNING};
 
 const GREEN: Style = AnsiColor::Green.on_default();
 const RED: Style = AnsiColor::Red.on_default();
@@ -143,7 +146,7 @@ fn select(
                 let hits: Vec<&String> = names
                     .iter()
                     .copied()
-                    .filter(|n| crate::cli::matches_pattern(pat, n))
+                    .filter(|n| crate::matches_pattern(pat, n))
                     .collect();
                 if hits.is_empty() {
                     let list: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
@@ -821,8 +824,11 @@ fn finish_outputs(ctx: &mut Context<'_>, args: &DeployArgs, results: &[DeployRes
                 ),
             );
         }
-        std::fs::write(path, crate::assembly::to_pretty_json(&Json::Object(all)))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(
+            path,
+            stackwright_synth::assembly::to_pretty_json(&Json::Object(all)),
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
         writeln!(ctx.out, "outputs written to {}", path.display())?;
     }
     Ok(0)
@@ -1059,9 +1065,9 @@ pub(crate) fn deployed_statuses(
 
 #[cfg(test)]
 mod tests {
-    use super::super::change_set::{ChangeSetKind, ResourceChange};
-    use super::super::status::{ChangeSetStatus, ExecutionStatus};
     use super::*;
+    use stackwright_deploy::change_set::{ChangeSetKind, ResourceChange};
+    use stackwright_deploy::status::{ChangeSetStatus, ExecutionStatus};
 
     #[test]
     fn parameters_are_per_stack_or_for_all() {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use super::events::{EventStatus, StackEvent};
+use crate::events::{EventStatus, StackEvent};
 
 /// Counts the resources an operation has finished with, from its events.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ pub fn format_elapsed(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::events::STACK_RESOURCE_TYPE;
+    use crate::events::STACK_RESOURCE_TYPE;
 
     fn ev(id: &str, ty: &str, status: &str) -> StackEvent {
         StackEvent::new(
