@@ -49,16 +49,6 @@ impl Progress {
     }
 }
 
-/// `m:ss`, or `h:mm:ss` from an hour on.
-pub fn format_elapsed(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,12 +77,5 @@ mod tests {
         assert_eq!((p.done(), p.total()), (2, 2));
         p.record(&ev("C", "AWS::SNS::Topic", "DELETE_COMPLETE"));
         assert_eq!((p.done(), p.total()), (3, 3));
-    }
-
-    #[test]
-    fn elapsed_time_reads_like_a_clock() {
-        assert_eq!(format_elapsed(Duration::from_secs(7)), "0:07");
-        assert_eq!(format_elapsed(Duration::from_secs(125)), "2:05");
-        assert_eq!(format_elapsed(Duration::from_secs(3725)), "1:02:05");
     }
 }
