@@ -317,7 +317,7 @@ fn finish_outputs(ctx: &mut Context<'_>, args: &DeployArgs, results: &[DeployRes
 
 /// Prints a failed deploy: the error, every failing event's reason, what was deployed.
 fn fail(ctx: &mut Context<'_>, e: &DeployError, results: &[DeployResult]) -> CmdResult {
-    ctx.p.error_line(ctx.err, e)?;
+    ctx.p.error(ctx.err, e)?;
     if let DeployError::Failed { reasons, .. } = e
         && reasons.len() > 1
     {

@@ -120,7 +120,7 @@ async fn destroy_all(
                 }
             }
             Err(e) => {
-                p.error_line(ctx.err, &e)?;
+                p.error(ctx.err, &e)?;
                 if let DeployError::Failed { reasons, .. } = &e {
                     for r in reasons.iter().skip(1) {
                         writeln!(ctx.err, "  - {r}")?;

@@ -48,7 +48,7 @@ pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs) -> CmdResult {
                         writeln!(ctx.out, "  (the change set was deleted again)")?;
                     }
                     Err(e) => {
-                        p.error_line(ctx.err, &e)?;
+                        p.error(ctx.err, &e)?;
                         code = 1;
                     }
                 }
@@ -56,7 +56,7 @@ pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs) -> CmdResult {
                 match deployer.diff(t).await {
                     Ok(d) => print_template_diff(p, ctx.out, &t.name, &d.diff)?,
                     Err(e) => {
-                        p.error_line(ctx.err, &e)?;
+                        p.error(ctx.err, &e)?;
                         code = 1;
                     }
                 }

@@ -47,6 +47,10 @@ struct Cli {
     /// Where the cloud assembly is written.
     #[arg(long, global = true, default_value = DEFAULT_OUT_DIR, value_name = "DIR")]
     out: PathBuf,
+    /// Under an error, show the chain of its causes (for AWS failures, what the SDK and
+    /// the connection said).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -186,7 +190,7 @@ where
             return 0;
         }
     };
-    let p = Printer::new(color);
+    let p = Printer::new(color, cli.verbose);
     let app = App::new();
     if let Err(e) = build(&app) {
         let _ = p.error_line(err, &e);
@@ -206,7 +210,7 @@ where
             return 1;
         }
         Err(e) => {
-            let _ = p.error_line(err, &e);
+            let _ = p.error(err, &e);
             return 1;
         }
     };
@@ -247,7 +251,7 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            let _ = p.error_line(err, &e);
+            let _ = p.error(err, &*e);
             1
         }
     }

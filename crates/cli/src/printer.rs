@@ -26,25 +26,29 @@ pub(crate) const YELLOW: Style = AnsiColor::Yellow.on_default();
 /// error[code]: message
 ///   --> location
 ///    = help: what to do
+///    = caused by: what the message stands on   (with --verbose, one line each)
 /// ```
 ///
-/// The code and the location are left out when there are none.
+/// The code, the location and the help are left out when there are none.
 pub(crate) struct Report<'a> {
     pub severity: Severity,
     pub code: Option<&'a str>,
     pub message: &'a str,
     pub location: Option<&'a str>,
     pub help: Option<&'a str>,
+    /// The chain of causes below the message, outermost first.
+    pub causes: Vec<String>,
 }
 
-/// Writes for a terminal, in colour or not.
+/// Writes for a terminal, in colour or not, with the causes of errors or without.
 pub(crate) struct Printer {
     color: bool,
+    verbose: bool,
 }
 
 impl Printer {
-    pub(crate) fn new(color: bool) -> Self {
-        Printer { color }
+    pub(crate) fn new(color: bool, verbose: bool) -> Self {
+        Printer { color, verbose }
     }
 
     pub(crate) fn paint(&self, style: Style, text: &str) -> String {
@@ -79,6 +83,11 @@ impl Printer {
         if let Some(help) = r.help {
             writeln!(w, "   {} {help}", self.paint(DIM, "= help:"))?;
         }
+        if self.verbose {
+            for cause in &r.causes {
+                writeln!(w, "   {} {cause}", self.paint(DIM, "= caused by:"))?;
+            }
+        }
         Ok(())
     }
 
@@ -95,6 +104,7 @@ impl Printer {
                     message: &d.message,
                     location: Some(&d.path),
                     help: d.hint.as_deref(),
+                    causes: Vec::new(),
                 },
             )?;
             writeln!(w)?;
@@ -112,9 +122,48 @@ impl Printer {
                 message: &message.to_string(),
                 location: None,
                 help: None,
+                causes: Vec::new(),
             },
         )
     }
+
+    /// An error: its message, what to do when the error says (a deploy error's hint), and
+    /// with `--verbose` the chain of its sources, which for an AWS failure goes down to
+    /// what the SDK and the connection said.
+    pub(crate) fn error(
+        &self,
+        w: &mut dyn Write,
+        e: &(dyn std::error::Error + 'static),
+    ) -> io::Result<()> {
+        let mut causes = Vec::new();
+        let mut next = e.source();
+        while let Some(cause) = next {
+            causes.push(cause.to_string());
+            next = cause.source();
+        }
+        self.report(
+            w,
+            &Report {
+                severity: Severity::Error,
+                code: None,
+                message: &e.to_string(),
+                location: None,
+                help: hint_of(e).as_deref(),
+                causes,
+            },
+        )
+    }
+}
+
+#[cfg(feature = "aws")]
+fn hint_of(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    e.downcast_ref::<stackwright_deploy::DeployError>()
+        .and_then(stackwright_deploy::DeployError::hint)
+}
+
+#[cfg(not(feature = "aws"))]
+fn hint_of(_: &(dyn std::error::Error + 'static)) -> Option<String> {
+    None
 }
 
 /// `m:ss`, or `h:mm:ss` from an hour on.
@@ -128,10 +177,77 @@ pub(crate) fn format_elapsed(d: Duration) -> String {
     }
 }
 
-#[cfg(all(test, feature = "aws"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    fn printed(verbose: bool, f: impl FnOnce(&Printer, &mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&Printer::new(false, verbose), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// An error two causes deep, as an SDK error is.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn an_error_is_one_line_and_its_causes_follow_only_when_verbose() {
+        let e = Layer(
+            "App: DescribeStacks failed: could not connect",
+            Some(Box::new(Layer(
+                "dispatch failure",
+                Some(Box::new(Layer("connection refused", None))),
+            ))),
+        );
+        assert_eq!(
+            printed(false, |p, w| p.error(w, &e)),
+            "error: App: DescribeStacks failed: could not connect\n"
+        );
+        assert_eq!(
+            printed(true, |p, w| p.error(w, &e)),
+            "error: App: DescribeStacks failed: could not connect\n   = caused by: dispatch failure\n   = caused by: connection refused\n"
+        );
+    }
+
+    #[test]
+    fn findings_have_code_location_and_help() {
+        let d = Diagnostics(vec![
+            Diagnostic::warning("odd", "S/B", "b is odd"),
+            Diagnostic::error("invalid-value", "S/A", "KeySpec is 'RSA_1'")
+                .with_hint("did you mean 'RSA_2048'?"),
+        ]);
+        assert_eq!(
+            printed(true, |p, w| p.diagnostics(w, &d)),
+            "error[invalid-value]: KeySpec is 'RSA_1'\n  --> S/A\n   = help: did you mean 'RSA_2048'?\n\nwarning[odd]: b is odd\n  --> S/B\n\n"
+        );
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn deploy_errors_bring_their_hint() {
+        let e = stackwright_deploy::DeployError::NoRegion {
+            stack: "App".into(),
+        };
+        assert_eq!(
+            printed(false, |p, w| p.error(w, &e)),
+            "error: no AWS region for stack App: its Env names none and none is configured\n   = help: set AWS_REGION (or `region` in the AWS_PROFILE profile), or give the stack an Env with a region\n"
+        );
+    }
+
+    #[cfg(feature = "aws")]
     #[test]
     fn elapsed_time_reads_like_a_clock() {
         assert_eq!(format_elapsed(Duration::from_secs(7)), "0:07");

@@ -296,8 +296,9 @@ impl Deployer {
             .region_for(&target.name, &target.manifest.environment.region)?;
         let expected = &target.manifest.environment.account;
         if !expected.is_empty() {
-            self.aws.check_credentials().await?;
-            let actual = self.aws.account().await?;
+            let stack = |e: DeployError| e.for_stack(&target.name);
+            self.aws.check_credentials().await.map_err(stack)?;
+            let actual = self.aws.account().await.map_err(stack)?;
             if !actual.is_empty() && actual != *expected {
                 return Err(DeployError::WrongAccount {
                     stack: target.name.clone(),
@@ -479,14 +480,21 @@ impl Deployer {
                 .ok()
                 .flatten()
                 .map(|s| s.status);
-            let message = match e {
-                DeployError::Aws { message, .. } => message,
-                other => other.to_string(),
+            let (code, message, source) = match e {
+                DeployError::Aws {
+                    code,
+                    message,
+                    source,
+                    ..
+                } => (code, message, source),
+                other => (None, other.to_string(), Some(other.into())),
             };
             return Err(DeployError::ExecuteFailed {
                 stack: target.name.clone(),
+                code,
                 message,
                 status,
+                source,
             });
         }
         Ok(Execution {
