@@ -2,9 +2,10 @@
 //! snapshot diffs, deployed through change sets.
 //!
 //! This crate is the facade: it re-exports [`core`] (the construct tree, tokens and the
-//! generated L1 resources), [`constructs`] (production-ready L2 constructs) and [`synth`]
-//! (validation, the cloud assembly and the command line), with a [`prelude`] for the
-//! common names.
+//! generated L1 resources), [`constructs`] (production-ready L2 constructs), [`synth`]
+//! (validation and the cloud assembly), [`deploy`] (diff, deploy and destroy through change
+//! sets), [`assertions`] (for tests of templates) and the command line ([`run`]), with a
+//! [`prelude`] for the common names.
 //!
 //! ```no_run
 //! use stackwright::prelude::*;
@@ -23,12 +24,27 @@
 //! }
 //! ```
 
+pub use stackwright_assertions as assertions;
+#[cfg(feature = "aws")]
+pub use stackwright_cli::run_with_aws;
+pub use stackwright_cli::{run, run_with};
 pub use stackwright_constructs as constructs;
 pub use stackwright_core as core;
 pub use stackwright_core::l1;
-pub use stackwright_synth as synth;
-pub use stackwright_synth::assertions;
-pub use stackwright_synth::{run, run_with};
+pub use stackwright_deploy as deploy;
+
+/// Synthesis: validation and the cloud assembly (`stackwright-synth`), and the paths that
+/// were reached through here before deploy, the command line and the assertions got
+/// crates of their own.
+pub mod synth {
+    pub use stackwright_synth::*;
+
+    pub use stackwright_assertions as assertions;
+    #[cfg(feature = "aws")]
+    pub use stackwright_cli::run_with_aws;
+    pub use stackwright_cli::{run, run_with};
+    pub use stackwright_deploy as deploy;
+}
 
 /// The names most programs need: `use stackwright::prelude::*;`.
 pub mod prelude {

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use deploy_support::{aws, env, moto, small_stack};
 use stackwright::core::{App, Resource, Stack};
-use stackwright::l1::ssm;
-use stackwright::synth::CloudAssembly;
-use stackwright::synth::deploy::{
+use stackwright::deploy::{
     Activity, ChangeKind, DeployError, DeployOptions, DeployOutcome, Deployer, DestroyOutcome,
     Impact, StackStatus, StackTarget,
 };
+use stackwright::l1::ssm;
+use stackwright::synth::CloudAssembly;
 use stackwright::synth::synthesize;
 
 /// Synthesizes an app into a fresh assembly directory.
@@ -333,7 +333,7 @@ async fn a_change_set_preview_is_deleted_again() {
         small_stack(app, name, "one").unwrap();
     });
     let t1 = target(&v1, name);
-    use stackwright::synth::deploy::ChangeSetPreview;
+    use stackwright::deploy::ChangeSetPreview;
     let new = d
         .preview_change_set(&t1, &DeployOptions::default(), &mut |_| {})
         .await

@@ -18,8 +18,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use stackwright::core::{App, CoreError, Env, Resource, Scope, Stack};
+use stackwright::deploy::Aws;
 use stackwright::l1::{logs, sns, ssm};
-use stackwright::synth::deploy::Aws;
 
 /// A running moto server. It exits when this process does: it watches its stdin, a pipe
 /// that closes with us.
@@ -189,7 +189,7 @@ pub fn cli<E: std::fmt::Display>(
     let mut out = Vec::new();
     let mut err = Vec::new();
     let out_dir = dir.to_str().unwrap();
-    let code = stackwright::synth::run_with_aws(
+    let code = stackwright::run_with_aws(
         ["app", "--out", out_dir]
             .into_iter()
             .chain(args.iter().copied()),

@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use crate::Error;
+use crate::error::Error;
 
 /// One fix to one resource type's schema.
 pub struct Fixup {

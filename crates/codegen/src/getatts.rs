@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use crate::model::resolve_ref;
+use crate::schema::resolve_ref;
 
 /// Types for which cfn-lint treats every property, not only the read-only ones, as an
 /// attribute (`_all_property_types` in `_getatts.py`).

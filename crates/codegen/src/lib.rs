@@ -10,36 +10,20 @@
 //! `-- generate --check` only compares, `-- vendor --from <dir>` vendors.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub mod docs;
 mod emit;
+mod error;
 pub mod fixups;
 pub mod getatts;
 pub mod model;
 pub mod names;
+pub mod schema;
 pub mod types;
 
-/// What went wrong, as a message for a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(String);
-
-impl Error {
-    /// An error with this message.
-    pub fn new(msg: impl Into<String>) -> Self {
-        Error(msg.into())
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
+pub use error::Error;
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
     Error::new(format!("{}: {e}", path.display()))

@@ -21,10 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::Error;
 use crate::docs;
+use crate::error::Error;
 use crate::getatts;
 use crate::names::{self, Namer};
+use crate::schema::resolve_ref;
 
 /// The most values a string enum may have to become a Rust enum.
 pub const MAX_ENUM_VALUES: usize = 64;
@@ -181,11 +182,6 @@ pub struct Attribute {
     pub rust_type: String,
     /// The `AttrType` variant.
     pub attr_type: &'static str,
-}
-
-/// Resolves a local `$ref` (`#/definitions/X`).
-pub fn resolve_ref<'a>(schema: &'a Value, reference: &str) -> Option<&'a Value> {
-    schema.pointer(reference.strip_prefix('#')?)
 }
 
 /// Escapes a JSON pointer segment.

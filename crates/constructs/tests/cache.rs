@@ -2,6 +2,7 @@
 //! reference, encryption, slow log, the handle, snapshots and every construction error.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::cache::{RedisCache, RedisCacheProps, SUPPORTED_VERSIONS};
 use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
@@ -10,7 +11,6 @@ use stackwright_constructs::security_group::{Connectable, Port};
 use stackwright_constructs::vpc::{Azs, SubnetKind, Vpc, VpcAttributes, VpcProps};
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Output, Stack};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()

@@ -3,6 +3,7 @@
 //! construction error.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::database::{
     Availability, Deployment, PostgresDb, PostgresDbProps, PostgresVersion,
 };
@@ -13,7 +14,6 @@ use stackwright_constructs::security_group::{Connectable, Port};
 use stackwright_constructs::vpc::{Azs, SubnetKind, Vpc, VpcAttributes, VpcProps};
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Output, Stack};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()

@@ -3,12 +3,12 @@
 //! error.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::ecr::{ImageRepository, ImageRepositoryProps};
 use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Stack};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()

@@ -4,6 +4,7 @@
 //! error.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::alb::{
     BlueGreenAlb, BlueGreenAlbProps, Colour, HealthCheck, TargetType, TestListener,
 };
@@ -16,7 +17,6 @@ use stackwright_constructs::secret::Secret;
 use stackwright_constructs::vpc::{Vpc, VpcAttributes};
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Pseudo, Stack, Value, cfn_format};
-use stackwright_synth::assertions::{Matcher, Template};
 
 /// `SECRET_KEY`'s secret, made elsewhere and known by ARN.
 fn secret_key() -> Secret {

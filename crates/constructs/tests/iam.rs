@@ -2,6 +2,7 @@
 //! policy, statement rendering, and least privilege across everything the constructs write.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright_constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright_constructs::iam::{
@@ -11,7 +12,6 @@ use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::secret::{Secret, SecretProps};
 use stackwright_constructs::vpc::{InterfaceEndpoint, Vpc, VpcProps};
 use stackwright_core::{App, Env, Expr, Output, Stack, Value};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()

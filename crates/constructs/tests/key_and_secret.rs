@@ -3,13 +3,13 @@
 //! snapshots and construction errors.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::secret::{Generate, Rotation, Secret, SecretProps};
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::l1::rds;
 use stackwright_core::{App, Env, RemovalPolicy, Resource, Stack, Value};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()

@@ -2,6 +2,7 @@
 //! the 0.0.0.0/0 guard, and rules between groups on both sides, in one stack and across two.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright_constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright_constructs::security_group::{
@@ -10,7 +11,6 @@ use stackwright_constructs::security_group::{
 use stackwright_constructs::vpc::{Vpc, VpcAttributes, VpcProps};
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Stack};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn env() -> Env {
     Env::new("123456789012", "us-east-1")
@@ -454,7 +454,7 @@ fn allow_from_mirrors_allow_to() {
     };
     let mirrored = build(true);
     assert_eq!(mirrored, build(false));
-    let t = stackwright_synth::assertions::Template::from_json(mirrored);
+    let t = stackwright_assertions::Template::from_json(mirrored);
     assert_pair(&t, "Web", "App", 8080, "HTTP from the load balancer");
 }
 

@@ -3,6 +3,7 @@
 //! presets and every construction error.
 
 use serde_json::{Value as Json, json};
+use stackwright_assertions::{Matcher, Template};
 use stackwright_constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::vpc::{
@@ -11,7 +12,6 @@ use stackwright_constructs::vpc::{
 };
 use stackwright_constructs::{ConstructError, PropProblem};
 use stackwright_core::{App, Env, Output, Stack, Value};
-use stackwright_synth::assertions::{Matcher, Template};
 
 fn stack_in(app: &App, region: &str) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", region)).unwrap()

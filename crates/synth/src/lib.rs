@@ -1,20 +1,13 @@
-//! Synthesis, validation, the cloud assembly and the command line of stackwright.
+//! Synthesis of stackwright apps: validation and the cloud assembly.
 //!
 //! [`Synth::synth`] builds every stack of an app, runs the validation pass (schema rules,
 //! references, cycles, limits) reporting every problem at once, and writes the cloud
-//! assembly. [`run`] wraps a program that builds an app into a command-line tool, whose
-//! `diff`, `deploy` and `destroy` commands are a thin layer over [`deploy`].
+//! assembly that `stackwright-deploy` and the command line (`stackwright-cli`) read.
 #![warn(missing_docs)]
 
 pub mod assembly;
-pub mod assertions;
-mod cli;
-pub mod deploy;
 mod synth;
 pub mod validate;
 
 pub use assembly::{CloudAssembly, Manifest, ManifestStack};
-#[cfg(feature = "aws")]
-pub use cli::run_with_aws;
-pub use cli::{run, run_with};
 pub use synth::{Synth, SynthError, SynthOutput, Synthesized, synthesize, template_file_name};

@@ -52,12 +52,12 @@ struct Validator {
 }
 
 /// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
-pub(crate) fn is_intrinsic(v: &Json) -> bool {
+pub fn is_intrinsic(v: &Json) -> bool {
     v.as_object().is_some_and(is_intrinsic_map)
 }
 
 /// Is this object an intrinsic function: one key, `Ref`, `Condition` or `Fn::...`?
-pub(crate) fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
+pub fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
     o.len() == 1
         && o.keys()
             .next()

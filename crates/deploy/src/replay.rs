@@ -8,29 +8,38 @@
 //! which is what polling wants), and every request is kept for the test to inspect.
 
 use std::collections::{HashMap, VecDeque};
+use std::error::Error as _;
+use std::io;
 use std::sync::{Arc, Mutex};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_sdk_cloudformation::config::http::HttpResponse as SdkResponse;
+use aws_sdk_cloudformation::error::SdkError;
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use indexmap::IndexMap;
+use stackwright_synth::assembly::{Environment, ManifestStack};
 
 use super::*;
-use crate::assembly::{Environment, ManifestStack};
 
 #[derive(Default, Debug)]
 struct State {
     answers: HashMap<String, VecDeque<(u16, String)>>,
     requests: Vec<(String, String)>,
+    /// Fail every request as a refused connection would.
+    refuse: bool,
 }
 
 /// Replays recorded answers by API action.
@@ -52,6 +61,11 @@ impl Replay {
 
     fn ok(&self, action: &str, body: impl Into<String>) -> &Self {
         self.on(action, 200, body)
+    }
+
+    /// From now on, every request fails before any answer, as with nothing listening.
+    fn refuse_connections(&self) {
+        self.0.lock().unwrap().refuse = true;
     }
 
     /// The actions requested, in order.
@@ -78,11 +92,16 @@ impl Replay {
     }
 
     async fn aws(&self) -> Aws {
+        self.aws_with(SharedCredentialsProvider::new(Credentials::new(
+            "testing", "testing", None, None, "replay",
+        )))
+        .await
+    }
+
+    async fn aws_with(&self, credentials: SharedCredentialsProvider) -> Aws {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "testing", "testing", None, None, "replay",
-            )))
+            .credentials_provider(credentials)
             .retry_config(RetryConfig::disabled())
             .http_client(SharedHttpClient::new(self.clone()))
             .load()
@@ -105,6 +124,10 @@ impl HttpConnector for Replay {
             .to_string();
         let mut state = self.0.lock().unwrap();
         state.requests.push((action.clone(), body));
+        if state.refuse {
+            let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
+            return HttpConnectorFuture::ready(Err(ConnectorError::io(refused.into())));
+        }
         let (status, xml) = match state.answers.get_mut(&action) {
             Some(q) if q.len() > 1 => q.pop_front().unwrap(),
             Some(q) if q.len() == 1 => q[0].clone(),
@@ -502,8 +525,12 @@ async fn a_stack_deploy_cannot_recover_is_refused_with_a_hint() {
     let (result, _) = deploy(&r, &target("")).await;
     let err = result.unwrap_err();
     assert!(matches!(err, DeployError::NotDeployable { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "App is UPDATE_ROLLBACK_FAILED; nothing was changed"
+    );
     assert!(
-        err.to_string().contains("continue-update-rollback"),
+        err.hint().unwrap().contains("continue-update-rollback"),
         "{err}"
     );
     assert!(!r.actions().contains(&"CreateChangeSet".to_string()));
@@ -555,10 +582,14 @@ async fn missing_credentials_name_the_environment_variables() {
         .await
         .unwrap_err();
     assert!(matches!(err, DeployError::NoCredentials { .. }), "{err:?}");
-    let text = err.to_string();
+    assert_eq!(
+        err.to_string(),
+        "no AWS credentials for stack App: no credentials provider is configured"
+    );
+    let hint = err.hint().unwrap();
     assert!(
-        text.contains("AWS_PROFILE") && text.contains("AWS_ACCESS_KEY_ID"),
-        "{text}"
+        hint.contains("AWS_PROFILE") && hint.contains("AWS_ACCESS_KEY_ID"),
+        "{hint}"
     );
 }
 
@@ -598,7 +629,11 @@ async fn destroy_refuses_termination_protection() {
         matches!(err, DeployError::TerminationProtected { .. }),
         "{err:?}"
     );
-    assert!(err.to_string().contains("update-termination-protection"));
+    assert!(
+        err.hint()
+            .unwrap()
+            .contains("update-termination-protection")
+    );
     assert!(!r.actions().contains(&"DeleteStack".to_string()));
 }
 
@@ -696,7 +731,7 @@ async fn the_event_stream_ends_when_the_stack_settles() {
         );
     let aws = r.aws().await;
     let cfn = aws.cfn("us-east-1");
-    let watcher = super::events::Watcher::prime(cfn, STACK_ID, std::time::Duration::from_millis(1))
+    let watcher = crate::watch::Watcher::prime(cfn, STACK_ID, std::time::Duration::from_millis(1))
         .await
         .unwrap();
     let mut stream = watcher.stream();
@@ -706,4 +741,166 @@ async fn the_event_stream_ends_when_the_stack_settles() {
     }
     assert_eq!(seen, ["e2", "e3"]);
     assert_eq!(stream.settled_status(), Some(StackStatus::UpdateComplete));
+}
+
+/// A credentials provider that fails the way an expired SSO session does.
+#[derive(Debug)]
+struct ExpiredSso;
+
+impl ProvideCredentials for ExpiredSso {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::provider_error(io::Error::other(
+            "the SSO session for profile dev has expired",
+        ))))
+    }
+}
+
+#[tokio::test]
+async fn credentials_that_fail_to_load_are_one_line_naming_the_stack_and_keep_the_sdk_error() {
+    let r = Replay::default();
+    let aws = r.aws_with(SharedCredentialsProvider::new(ExpiredSso)).await;
+    let err = deployer(aws)
+        .status(&target("123456789012"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no AWS credentials for stack App: an error occurred while loading credentials: the SSO session for profile dev has expired"
+    );
+    assert!(err.hint().unwrap().contains("aws sso login"));
+    let source = err.source().expect("the SDK's error is the source");
+    assert!(
+        source.downcast_ref::<CredentialsError>().is_some(),
+        "{source:?}"
+    );
+    assert!(
+        r.actions().is_empty(),
+        "nothing was sent: {:?}",
+        r.actions()
+    );
+}
+
+#[tokio::test]
+async fn credentials_that_fail_while_a_request_is_signed_are_reported_the_same_way() {
+    // No account in the Env: no up-front check, so the first call is where it fails.
+    let r = Replay::default();
+    let aws = r.aws_with(SharedCredentialsProvider::new(ExpiredSso)).await;
+    let err = deployer(aws).status(&target("")).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no AWS credentials for stack App: an error occurred while loading credentials: the SSO session for profile dev has expired"
+    );
+    let source = err.source().expect("the SDK's error is the source");
+    assert!(
+        source
+            .downcast_ref::<SdkError<DescribeStacksError, SdkResponse>>()
+            .is_some(),
+        "{source:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_fails_is_one_line_with_the_sdk_error_as_source() {
+    let r = Replay::default();
+    r.refuse_connections();
+    let err = deployer(r.aws().await)
+        .status(&target(""))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "App: DescribeStacks failed: could not connect: connection refused"
+    );
+    assert_eq!(
+        err.hint().as_deref(),
+        Some("could not reach AWS: check the network, and AWS_ENDPOINT_URL if it is set")
+    );
+    let source = err.source().expect("the SDK's error is the source");
+    let sdk = source
+        .downcast_ref::<SdkError<DescribeStacksError, SdkResponse>>()
+        .expect("an SdkError");
+    assert!(matches!(sdk, SdkError::DispatchFailure(_)), "{sdk:?}");
+    let mut chain = vec![source.to_string()];
+    let mut next = source.source();
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    assert_eq!(
+        chain.last().map(String::as_str),
+        Some("connection refused"),
+        "{chain:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_body_the_sdk_cannot_read_is_shown_with_its_code_and_message() {
+    // What moto answers when a resource fails while it executes a change set: the JSON
+    // error of the resource's own service, which the query-protocol client cannot parse.
+    let r = Replay::default();
+    r.on("DescribeStacks", 400, no_stack())
+        .ok("DescribeStacks", stack("REVIEW_IN_PROGRESS", ""))
+        .ok("CreateChangeSet", created_change_set())
+        .ok(
+            "DescribeChangeSet",
+            change_set("CREATE_COMPLETE", "", &add("Topic", TOPIC)),
+        )
+        .on(
+            "ExecuteChangeSet",
+            400,
+            r#"{"__type": "ResourceAlreadyExistsException", "message": "The specified log group already exists"}"#,
+        )
+        .ok(
+            "DescribeStackEvents",
+            events(&[("e1", "App", STACK, "REVIEW_IN_PROGRESS", "User Initiated")]),
+        );
+    let (result, _) = deploy(&r, &target("")).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "App: the change set was not executed (ResourceAlreadyExistsException): The specified log group already exists; the stack is REVIEW_IN_PROGRESS"
+    );
+    assert_eq!(err.code(), Some("ResourceAlreadyExistsException"));
+    assert!(err.source().is_some(), "the SDK's error is the source");
+
+    let r = Replay::default();
+    r.on(
+        "DescribeStacks",
+        400,
+        r#"{"__type": "ResourceAlreadyExistsException", "message": "The specified log group already exists"}"#,
+    );
+    let err = deployer(r.aws().await)
+        .status(&target(""))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "App: DescribeStacks failed (ResourceAlreadyExistsException): The specified log group already exists"
+    );
+    assert_eq!(err.hint(), None);
+}
+
+#[tokio::test]
+async fn a_service_error_shows_its_code_and_message_and_a_hint_for_the_code() {
+    let r = Replay::default();
+    r.on(
+        "DescribeStacks",
+        400,
+        error_xml("Throttling", "Rate exceeded"),
+    );
+    let err = deployer(r.aws().await)
+        .status(&target(""))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "App: DescribeStacks failed (Throttling): Rate exceeded"
+    );
+    assert_eq!(
+        err.hint().as_deref(),
+        Some("AWS throttled the requests; wait a moment and try again")
+    );
 }

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 use stackwright_core::l1::facts_for;
 
-use crate::validate::{is_intrinsic, is_intrinsic_map};
+use stackwright_synth::validate::{is_intrinsic, is_intrinsic_map};
 
 /// Whether something was added, removed or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,7 +387,7 @@ fn property_impact(
 
 /// Why a change to a resource of this type, touching these top-level properties, matters
 /// for security.
-pub(crate) fn security_reason(resource_type: &str, properties: &[&str]) -> Option<&'static str> {
+pub fn security_reason(resource_type: &str, properties: &[&str]) -> Option<&'static str> {
     if resource_type.starts_with("AWS::IAM::") {
         return Some("IAM");
     }

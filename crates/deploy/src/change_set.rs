@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use super::status::{ChangeSetStatus, ExecutionStatus};
+use crate::diff::security_reason;
+use crate::status::{ChangeSetStatus, ExecutionStatus};
 
 /// The beginnings of the two reasons CloudFormation gives for a change set with nothing to
 /// change. The second appears when the template has a `Transform`; AWS CDK checks both too.
@@ -85,6 +86,12 @@ impl ChangeSet {
         }
         s
     }
+
+    /// Whether a change touches IAM, policies or security groups (what
+    /// `--require-approval security` asks about).
+    pub fn is_security_relevant(&self) -> bool {
+        self.changes.iter().any(|c| c.security_reason().is_some())
+    }
 }
 
 /// One resource a change set adds, modifies, removes or imports.
@@ -105,6 +112,19 @@ pub struct ResourceChange {
     /// The properties that change and whether each forces replacement, when CloudFormation
     /// says.
     pub details: Vec<ChangeDetail>,
+}
+
+impl ResourceChange {
+    /// Why this change matters for security, judged by the resource type and the changed
+    /// properties as the template diff judges them.
+    pub fn security_reason(&self) -> Option<&'static str> {
+        let names: Vec<&str> = self
+            .details
+            .iter()
+            .filter_map(|d| d.name.as_deref())
+            .collect();
+        security_reason(&self.resource_type, &names)
+    }
 }
 
 /// What a change set does to a resource.
@@ -280,5 +300,28 @@ mod tests {
             s.to_string(),
             "1 to add, 2 to modify, 1 to remove, 1 to replace (1 may be replaced)"
         );
+    }
+
+    #[test]
+    fn security_relevance_follows_types_and_changed_properties() {
+        let mut cs = change_set(ChangeSetStatus::CreateComplete, None);
+        cs.changes = vec![change(ChangeAction::Modify, None)];
+        assert!(!cs.is_security_relevant());
+        cs.changes[0].details.push(ChangeDetail {
+            name: Some("KmsMasterKeyId".into()),
+            requires_recreation: None,
+            change_source: None,
+        });
+        assert!(!cs.is_security_relevant());
+        cs.changes[0].details.push(ChangeDetail {
+            name: Some("DataProtectionPolicy".into()),
+            requires_recreation: None,
+            change_source: None,
+        });
+        assert_eq!(cs.changes[0].security_reason(), Some("policy"));
+        let mut role = change(ChangeAction::Add, None);
+        role.resource_type = "AWS::IAM::Role".into();
+        cs.changes = vec![role];
+        assert!(cs.is_security_relevant());
     }
 }

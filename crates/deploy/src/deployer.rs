@@ -5,16 +5,17 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudformation::types::{Capability, Parameter};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
+use stackwright_synth::assembly::{AssemblyError, CloudAssembly, ManifestStack};
+use stackwright_synth::validate::limits::INLINE_BODY_BYTES;
 
-use super::change_set::{ChangeSet, ChangeSetKind};
-use super::client::{Aws, Cfn, ChangeSetRequest, DeployedStack, TemplateSource};
-use super::diff::TemplateDiff;
-use super::error::{DeployError, FailureReason};
-use super::events::{EventStatus, EventStream, StackEvent, Watcher};
-use super::progress::Progress;
-use super::status::{ResourceStatus, StackStatus};
-use crate::assembly::{AssemblyError, CloudAssembly, ManifestStack};
-use crate::validate::limits::INLINE_BODY_BYTES;
+use crate::change_set::{ChangeSet, ChangeSetKind};
+use crate::client::{Aws, Cfn, ChangeSetRequest, DeployedStack, TemplateSource};
+use crate::diff::TemplateDiff;
+use crate::error::{DeployError, FailureReason};
+use crate::events::{EventStatus, StackEvent};
+use crate::progress::Progress;
+use crate::status::{ResourceStatus, StackStatus};
+use crate::watch::{EventStream, Watcher};
 
 /// The change set deploy creates (and replaces on the next deploy).
 pub const DEPLOY_CHANGE_SET: &str = "stackwright-deploy";
@@ -295,8 +296,9 @@ impl Deployer {
             .region_for(&target.name, &target.manifest.environment.region)?;
         let expected = &target.manifest.environment.account;
         if !expected.is_empty() {
-            self.aws.check_credentials().await?;
-            let actual = self.aws.account().await?;
+            let stack = |e: DeployError| e.for_stack(&target.name);
+            self.aws.check_credentials().await.map_err(stack)?;
+            let actual = self.aws.account().await.map_err(stack)?;
             if !actual.is_empty() && actual != *expected {
                 return Err(DeployError::WrongAccount {
                     stack: target.name.clone(),
@@ -366,7 +368,7 @@ impl Deployer {
         cfn.delete_change_set(&target.name, &cs.id).await?;
         if cs.has_no_changes() {
             Ok(ChangeSetPreview::NoChanges)
-        } else if cs.status.is_pending() || cs.status == super::status::ChangeSetStatus::Failed {
+        } else if cs.status.is_pending() || cs.status == crate::status::ChangeSetStatus::Failed {
             Err(DeployError::ChangeSetFailed {
                 stack: target.name.clone(),
                 reason: cs.status_reason.unwrap_or_else(|| cs.status.to_string()),
@@ -435,7 +437,7 @@ impl Deployer {
                 warnings,
             })));
         }
-        if cs.status != super::status::ChangeSetStatus::CreateComplete {
+        if cs.status != crate::status::ChangeSetStatus::CreateComplete {
             let reason = cs
                 .status_reason
                 .clone()
@@ -478,14 +480,21 @@ impl Deployer {
                 .ok()
                 .flatten()
                 .map(|s| s.status);
-            let message = match e {
-                DeployError::Aws { message, .. } => message,
-                other => other.to_string(),
+            let (code, message, source) = match e {
+                DeployError::Aws {
+                    code,
+                    message,
+                    source,
+                    ..
+                } => (code, message, source),
+                other => (None, other.to_string(), Some(other.into())),
             };
             return Err(DeployError::ExecuteFailed {
                 stack: target.name.clone(),
+                code,
                 message,
                 status,
+                source,
             });
         }
         Ok(Execution {
@@ -711,7 +720,7 @@ impl Deployer {
                                 vec![FailureReason {
                                     logical_id: target.name.clone(),
                                     path: None,
-                                    resource_type: super::events::STACK_RESOURCE_TYPE.into(),
+                                    resource_type: crate::events::STACK_RESOURCE_TYPE.into(),
                                     status: s.status.to_string(),
                                     reason: r,
                                 }]
@@ -956,7 +965,7 @@ impl Execution {
                 reasons.extend(deployed.status_reason.clone().map(|r| FailureReason {
                     logical_id: self.stack.clone(),
                     path: None,
-                    resource_type: super::events::STACK_RESOURCE_TYPE.into(),
+                    resource_type: crate::events::STACK_RESOURCE_TYPE.into(),
                     status: deployed.status.to_string(),
                     reason: r,
                 }));

@@ -6,17 +6,16 @@ use std::time::{Duration, SystemTime};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
-use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudformation::types as cfn_types;
 use aws_sdk_cloudformation::types::TemplateStage;
 use indexmap::IndexMap;
 
-use super::change_set::{
+use crate::change_set::{
     ChangeAction, ChangeDetail, ChangeSet, ChangeSetKind, Replacement, ResourceChange,
 };
-use super::error::DeployError;
-use super::events::StackEvent;
-use super::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
+use crate::error::DeployError;
+use crate::events::StackEvent;
+use crate::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
 
 /// AWS configuration for deploys: credentials, endpoint and default region from
 /// `aws-config`'s standard chain (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), or a
@@ -65,21 +64,16 @@ impl Aws {
     pub async fn check_credentials(&self) -> Result<(), DeployError> {
         let Some(provider) = self.config.credentials_provider() else {
             return Err(DeployError::NoCredentials {
+                stack: None,
                 detail: "no credentials provider is configured".into(),
+                source: None,
             });
         };
-        match provider.provide_credentials().await {
-            Ok(_) => Ok(()),
-            Err(e @ CredentialsError::CredentialsNotLoaded(_)) => Err(DeployError::NoCredentials {
-                detail: aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),
-            }),
-            Err(e) => Err(DeployError::NoCredentials {
-                detail: format!(
-                    "the credentials could not be loaded: {}",
-                    aws_sdk_cloudformation::error::DisplayErrorContext(&e)
-                ),
-            }),
-        }
+        provider
+            .provide_credentials()
+            .await
+            .map(|_| ())
+            .map_err(DeployError::no_credentials)
     }
 
     /// The account the credentials belong to (STS `GetCallerIdentity`, asked once).
@@ -91,7 +85,7 @@ impl Aws {
                     .get_caller_identity()
                     .send()
                     .await
-                    .map_err(|e| DeployError::aws("(credentials)", "GetCallerIdentity", e))?;
+                    .map_err(|e| DeployError::aws("", "GetCallerIdentity", e))?;
                 Ok(out.account().unwrap_or_default().to_string())
             })
             .await
@@ -337,6 +331,7 @@ impl Cfn {
             code: None,
             message: "empty answer".into(),
             hint: None,
+            source: None,
         })
     }
 

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use super::events::{EventStatus, StackEvent};
+use crate::events::{EventStatus, StackEvent};
 
 /// Counts the resources an operation has finished with, from its events.
 #[derive(Debug, Clone)]
@@ -49,20 +49,10 @@ impl Progress {
     }
 }
 
-/// `m:ss`, or `h:mm:ss` from an hour on.
-pub fn format_elapsed(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::events::STACK_RESOURCE_TYPE;
+    use crate::events::STACK_RESOURCE_TYPE;
 
     fn ev(id: &str, ty: &str, status: &str) -> StackEvent {
         StackEvent::new(
@@ -87,12 +77,5 @@ mod tests {
         assert_eq!((p.done(), p.total()), (2, 2));
         p.record(&ev("C", "AWS::SNS::Topic", "DELETE_COMPLETE"));
         assert_eq!((p.done(), p.total()), (3, 3));
-    }
-
-    #[test]
-    fn elapsed_time_reads_like_a_clock() {
-        assert_eq!(format_elapsed(Duration::from_secs(7)), "0:07");
-        assert_eq!(format_elapsed(Duration::from_secs(125)), "2:05");
-        assert_eq!(format_elapsed(Duration::from_secs(3725)), "1:02:05");
     }
 }

@@ -1,8 +1,8 @@
 //! Diff, deploy and destroy through CloudFormation change sets.
 //!
 //! CloudFormation applies the changes, keeps the state and rolls back; stackwright prepares,
-//! shows, executes and watches change sets. The command line (`diff`, `deploy`, `destroy`,
-//! `list`) is a thin layer over this module.
+//! executes and watches change sets. This crate returns typed results and prints nothing;
+//! the command line (`diff`, `deploy`, `destroy`, `list` in `stackwright-cli`) shows them.
 //!
 //! - [`Deployer`] takes stacks of a cloud assembly ([`StackTarget`]) and options and returns
 //!   typed results: [`Deployer::diff`] ([`TemplateDiff`], computed here property by
@@ -22,8 +22,8 @@
 //! ```no_run
 //! # #[cfg(feature = "aws")]
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use stackwright_deploy::{Aws, DeployOptions, Deployer, StackTarget};
 //! use stackwright_synth::CloudAssembly;
-//! use stackwright_synth::deploy::{Aws, DeployOptions, Deployer, StackTarget};
 //!
 //! let assembly = CloudAssembly::read("stackwright.out".as_ref())?;
 //! let deployer = Deployer::new(Aws::from_env().await);
@@ -37,6 +37,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod change_set;
 pub mod diff;
 pub mod events;
@@ -46,13 +48,13 @@ pub mod status;
 #[cfg(feature = "aws")]
 mod client;
 #[cfg(feature = "aws")]
-pub(crate) mod commands;
-#[cfg(feature = "aws")]
 mod deployer;
 #[cfg(feature = "aws")]
 mod error;
 #[cfg(all(test, feature = "aws"))]
 mod replay;
+#[cfg(feature = "aws")]
+mod watch;
 
 pub use change_set::{
     ChangeAction, ChangeSet, ChangeSetKind, ChangeSummary, Replacement, ResourceChange,
@@ -73,4 +75,4 @@ pub use deployer::{
 #[cfg(feature = "aws")]
 pub use error::{DeployError, FailureReason};
 #[cfg(feature = "aws")]
-pub use events::EventStream;
+pub use watch::EventStream;
