@@ -115,9 +115,10 @@ fn construction_errors_are_printed() {
     let (code, _, err) = run(&["synth"], dup);
     assert_eq!(code, 1);
     assert!(
-        err.contains("error: there is already a stack called 'A'"),
+        err.contains("error[duplicate-stack]: there is already a stack called 'A'"),
         "{err}"
     );
+    assert!(err.contains("= help: stack names must be unique"), "{err}");
 }
 
 #[test]
@@ -138,4 +139,47 @@ fn bad_command_lines_exit_2_and_help_exits_0() {
     let (code, out, _) = run(&["--help"], demo);
     assert_eq!(code, 0);
     assert!(out.contains("synth") && out.contains("list"), "{out}");
+}
+
+/// A program whose load balancer is missing both values only the application knows.
+fn unfinished(app: &App) -> Result<(), stackwright::constructs::ConstructError> {
+    use stackwright::constructs::alb::{BlueGreenAlb, BlueGreenAlbProps};
+    use stackwright::constructs::vpc::{Vpc, VpcProps};
+    let s = Stack::new(app, "Web", Env::new("123456789012", "us-east-1"))?;
+    let vpc = Vpc::new(&s, "Net", VpcProps::default())?;
+    BlueGreenAlb::new(&s, "Edge", &vpc, BlueGreenAlbProps::production("web.example.org"))?;
+    Ok(())
+}
+
+#[test]
+fn a_construct_error_prints_each_problem_like_a_synth_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = stackwright::run_with(
+        ["app", "--out", dir.path().to_str().unwrap()],
+        unfinished,
+        &mut out,
+        &mut err,
+        false,
+    );
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(code, 1, "{err}");
+    // One finding per problem, each with the construct path and its fix.
+    let findings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("error[invalid-prop]"))
+        .collect();
+    assert_eq!(findings.len(), 2, "{err}");
+    assert!(findings[0].contains("`health_check.path`"), "{err}");
+    assert!(findings[1].contains("`target_port`"), "{err}");
+    assert_eq!(err.matches("  --> Web/Edge").count(), 2, "{err}");
+    assert!(err.contains("= help: set the port your application listens on"), "{err}");
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.contains("could not be built (2 error(s)); nothing was written")),
+        "{err}"
+    );
+    assert!(!dir.path().join("manifest.json").exists());
 }

@@ -175,7 +175,7 @@ pub fn small_stack(app: &App, name: &str, value: &str) -> Result<Stack, CoreErro
 }
 
 /// Runs the CLI against moto; returns the exit code, stdout and stderr.
-pub fn cli<E: std::fmt::Display>(
+pub fn cli<E: stackwright::core::ToDiagnostics>(
     moto: &Moto,
     dir: &Path,
     args: &[&str],

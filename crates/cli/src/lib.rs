@@ -7,13 +7,13 @@
 #![warn(missing_docs)]
 
 use std::ffi::OsString;
-use std::fmt::Display;
+
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use stackwright_core::App;
+use stackwright_core::{App, ToDiagnostics};
 #[cfg(feature = "aws")]
 use stackwright_synth::Synthesized;
 use stackwright_synth::assembly::DEFAULT_OUT_DIR;
@@ -106,7 +106,7 @@ enum Command {
 pub fn run<F, E>(build: F) -> ExitCode
 where
     F: FnOnce(&App) -> Result<(), E>,
-    E: Display,
+    E: ToDiagnostics,
 {
     let stdout = anstream::stdout();
     let color = !matches!(stdout.current_choice(), anstream::ColorChoice::Never);
@@ -131,7 +131,7 @@ pub fn run_with<F, E, I, T>(
 ) -> u8
 where
     F: FnOnce(&App) -> Result<(), E>,
-    E: Display,
+    E: ToDiagnostics,
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
@@ -152,7 +152,7 @@ pub fn run_with_aws<F, E, I, T>(
 ) -> u8
 where
     F: FnOnce(&App) -> Result<(), E>,
-    E: Display,
+    E: ToDiagnostics,
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
@@ -169,7 +169,7 @@ fn run_inner<F, E, I, T>(
 ) -> u8
 where
     F: FnOnce(&App) -> Result<(), E>,
-    E: Display,
+    E: ToDiagnostics,
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
@@ -193,7 +193,17 @@ where
     let p = Printer::new(color, cli.verbose);
     let app = App::new();
     if let Err(e) = build(&app) {
-        let _ = p.error_line(err, &e);
+        // Every problem the build found, in synth's shape: a construct error lists each
+        // bad prop with its value and fix.
+        let d = e.to_diagnostics();
+        let _ = p.diagnostics(err, &d);
+        let _ = p.error_line(
+            err,
+            &format!(
+                "the app could not be built ({} error(s)); nothing was written",
+                d.errors().count().max(1)
+            ),
+        );
         return 1;
     }
     let synthesized = match synthesize(&app) {
