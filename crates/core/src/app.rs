@@ -69,7 +69,7 @@ impl App {
     pub fn run_checks(&self, stacks: &[crate::StackArtifact]) -> Vec<crate::Diagnostic> {
         // Cloned out first: a check may read the tree.
         let checks = self.tree.0.borrow().checks.clone();
-        crate::check::run(&checks, stacks)
+        run_checks(&checks, stacks)
     }
 
     /// The shared tree, for the crates that build on core.
@@ -84,4 +84,44 @@ impl std::fmt::Debug for App {
         let names: Vec<String> = self.tree.0.borrow().stacks.keys().cloned().collect();
         f.debug_struct("App").field("stacks", &names).finish()
     }
+}
+
+/// Runs `checks` over every resource of `stacks`, in stack and template order.
+fn run_checks(
+    checks: &[crate::check::ScopedCheck],
+    stacks: &[crate::StackArtifact],
+) -> Vec<crate::Diagnostic> {
+    let mut found = Vec::new();
+    if checks.is_empty() {
+        return found;
+    }
+    for stack in stacks {
+        let Some(resources) = stack
+            .template
+            .get("Resources")
+            .and_then(serde_json::Value::as_object)
+        else {
+            continue;
+        };
+        for (logical_id, body) in resources {
+            let path = stack
+                .resources
+                .get(logical_id)
+                .map_or(logical_id.as_str(), |info| info.path.as_str());
+            let resource = crate::CheckedResource {
+                stack: &stack.name,
+                logical_id,
+                path,
+                resource_type: body
+                    .get("Type")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(""),
+                body,
+            };
+            for c in checks.iter().filter(|c| c.covers(path)) {
+                c.check.check(&resource, &mut found);
+            }
+        }
+    }
+    found
 }

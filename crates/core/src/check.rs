@@ -28,7 +28,6 @@
 use std::rc::Rc;
 
 use crate::diagnostic::Diagnostic;
-use crate::template::StackArtifact;
 use serde_json::Value as Json;
 
 /// One synthesized resource, as a check sees it.
@@ -93,7 +92,8 @@ pub(crate) struct ScopedCheck {
 }
 
 impl ScopedCheck {
-    fn covers(&self, path: &str) -> bool {
+    /// Whether the resource at `path` is under this check's scope.
+    pub(crate) fn covers(&self, path: &str) -> bool {
         match &self.scope {
             None => true,
             Some(scope) => {
@@ -104,36 +104,6 @@ impl ScopedCheck {
             }
         }
     }
-}
-
-/// Runs `checks` over every resource of `stacks`, in stack and template order.
-pub(crate) fn run(checks: &[ScopedCheck], stacks: &[StackArtifact]) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    if checks.is_empty() {
-        return found;
-    }
-    for stack in stacks {
-        let Some(resources) = stack.template.get("Resources").and_then(Json::as_object) else {
-            continue;
-        };
-        for (logical_id, body) in resources {
-            let path = stack
-                .resources
-                .get(logical_id)
-                .map_or(logical_id.as_str(), |info| info.path.as_str());
-            let resource = CheckedResource {
-                stack: &stack.name,
-                logical_id,
-                path,
-                resource_type: body.get("Type").and_then(Json::as_str).unwrap_or(""),
-                body,
-            };
-            for c in checks.iter().filter(|c| c.covers(path)) {
-                c.check.check(&resource, &mut found);
-            }
-        }
-    }
-    found
 }
 
 #[cfg(test)]
