@@ -15,7 +15,8 @@ use crate::iam::{PolicyStatement, Principal};
 use crate::key::{Key, KeyProps};
 use crate::metric::{Metric, Statistic};
 
-/// Thresholds of the alarms `watch` adds. Defaults are FlowViz's.
+/// Thresholds of the alarms `watch` adds. The defaults are common starting points for a web
+/// service (5 % errors, 2 s p99, 80 % database CPU); set your own service levels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
     /// Load balancer 5xx answers as a percent of requests (metric math). Default: 5.

@@ -158,7 +158,7 @@ impl SecretEnv {
     /// let host: Value<String> = "db.internal".into();
     /// let url = SecretEnv::template(
     ///     &db_secret,
-    ///     cfn_format!("postgresql+asyncpg://{{username}}:{{password}}@{}:5432/flowviz", host),
+    ///     cfn_format!("postgresql://{{username}}:{{password}}@{}:5432/orders", host),
     /// );
     /// assert!(url.template.is_some() && url.field.is_none());
     /// ```
@@ -724,7 +724,7 @@ fn validate(
                     "compute.worker.command",
                     || "[]".to_string(),
                     "the worker has no command",
-                    "give the worker's command, such as [\"celery\", \"--app\", \"app.worker\", \"worker\"]",
+                    "give the command the worker runs, such as [\"./worker\", \"--queue\", \"jobs\"]",
                 );
             }
             let user = s.user.trim();
