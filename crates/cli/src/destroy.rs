@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use stackwright_deploy::{DeployError, Deployer, DestroyOutcome, StackTarget};
 
+use stackwright_synth::Synthesized;
+
 use crate::printer::{BOLD, WARNING, format_elapsed};
-use crate::select::WhenNoneNamed;
+use crate::select::{WhenNoneNamed, select};
 use crate::session::{CmdResult, Context, Prompt, Tracker, interrupted, runtime};
 use crate::show::note_activity;
 
@@ -26,16 +28,26 @@ pub(crate) struct DestroyArgs {
     role_arn: Option<String>,
 }
 
+/// The stacks `destroy` deletes, in deployment order (deleted in reverse), checked before
+/// anything is written; the error is the message to print.
+pub(crate) fn check(args: &DestroyArgs, s: &Synthesized) -> Result<Vec<String>, String> {
+    let names: Vec<&str> = s.stacks.iter().map(|x| x.name.as_str()).collect();
+    let chosen = select(
+        &names,
+        &args.stacks,
+        args.all,
+        WhenNoneNamed::TheOnlyOne("destroy"),
+    )?;
+    Ok(chosen.into_iter().map(|i| names[i].to_string()).collect())
+}
+
 pub(crate) fn destroy(
     ctx: &mut Context<'_>,
     args: &DestroyArgs,
+    stacks: &[String],
     prompt: &mut dyn Prompt,
 ) -> CmdResult {
-    let Some(mut targets) =
-        ctx.targets(&args.stacks, args.all, WhenNoneNamed::TheOnlyOne("destroy"))?
-    else {
-        return Ok(1);
-    };
+    let mut targets = ctx.targets(stacks)?;
     targets.reverse();
     let rt = runtime()?;
     let tracker = RefCell::new(Tracker::default());

@@ -5,8 +5,10 @@ use std::io;
 
 use stackwright_deploy::{ChangeSetPreview, DeployOptions, Deployer};
 
+use stackwright_synth::Synthesized;
+
 use crate::printer::BOLD;
-use crate::select::WhenNoneNamed;
+use crate::select::{WhenNoneNamed, select};
 use crate::session::{CmdResult, Context, runtime};
 use crate::show::{note_activity, print_change_set, print_template_diff};
 
@@ -20,10 +22,16 @@ pub(crate) struct DiffArgs {
     change_set: bool,
 }
 
-pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs) -> CmdResult {
-    let Some(targets) = ctx.targets(&args.stacks, false, WhenNoneNamed::All)? else {
-        return Ok(1);
-    };
+/// The stacks `diff` compares (every one when none is named), checked before anything is
+/// written; the error is the message to print.
+pub(crate) fn check(args: &DiffArgs, s: &Synthesized) -> Result<Vec<String>, String> {
+    let names: Vec<&str> = s.stacks.iter().map(|x| x.name.as_str()).collect();
+    let chosen = select(&names, &args.stacks, false, WhenNoneNamed::All)?;
+    Ok(chosen.into_iter().map(|i| names[i].to_string()).collect())
+}
+
+pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs, stacks: &[String]) -> CmdResult {
+    let targets = ctx.targets(stacks)?;
     let rt = runtime()?;
     rt.block_on(async {
         let deployer = Deployer::new(ctx.aws_for(&targets).await);

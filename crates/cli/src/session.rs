@@ -10,7 +10,6 @@ use stackwright_deploy::{Aws, Deployer, StackTarget};
 use stackwright_synth::CloudAssembly;
 
 use crate::printer::{ERROR, Printer};
-use crate::select::{WhenNoneNamed, select};
 
 /// The result of a command: an exit code, or an error to print.
 pub(crate) type CmdResult = Result<u8, Box<dyn std::error::Error>>;
@@ -26,33 +25,16 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The stacks the command line names, in deployment order; `None` once the reason
-    /// why there are none has been printed.
+    /// The stacks of the assembly called `names` (chosen, and checked, before the assembly
+    /// was written), in that order.
     pub(crate) fn targets(
-        &mut self,
-        patterns: &[String],
-        all: bool,
-        none_named: WhenNoneNamed,
-    ) -> Result<Option<Vec<StackTarget>>, Box<dyn std::error::Error>> {
-        let names: Vec<&str> = self
-            .assembly
-            .manifest
-            .stacks
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let chosen = match select(&names, patterns, all, none_named) {
-            Ok(chosen) => chosen,
-            Err(message) => {
-                self.p.error_line(self.err, &message)?;
-                return Ok(None);
-            }
-        };
-        let targets = chosen
-            .into_iter()
-            .map(|i| StackTarget::from_assembly(self.assembly, names[i]))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(targets))
+        &self,
+        names: &[String],
+    ) -> Result<Vec<StackTarget>, Box<dyn std::error::Error>> {
+        Ok(names
+            .iter()
+            .map(|n| StackTarget::from_assembly(self.assembly, n))
+            .collect::<Result<Vec<_>, _>>()?)
     }
 
     /// The configuration given by the embedding program, or the standard chain's, with the
