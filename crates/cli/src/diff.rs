@@ -9,7 +9,7 @@ use stackwright_synth::Synthesized;
 
 use crate::printer::BOLD;
 use crate::select::{WhenNoneNamed, select};
-use crate::session::{CmdResult, Context, runtime};
+use crate::session::{CmdResult, Context, affects_every_stack, runtime};
 use crate::show::{note_activity, print_change_set, print_template_diff};
 
 /// `diff`'s options.
@@ -36,9 +36,9 @@ pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs, stacks: &[String]) ->
     rt.block_on(async {
         let deployer = Deployer::new(ctx.aws_for(&targets).await);
         let mut code = 0;
-        for t in &targets {
+        for (i, t) in targets.iter().enumerate() {
             let p = ctx.p;
-            if args.change_set {
+            let failed = if args.change_set {
                 let preview = deployer
                     .preview_change_set(t, &DeployOptions::default(), &mut |a| {
                         note_activity(p, &mut io::sink(), &a)
@@ -46,28 +46,39 @@ pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs, stacks: &[String]) ->
                     .await;
                 match preview {
                     Ok(ChangeSetPreview::NewStack(d)) => {
-                        print_template_diff(p, ctx.out, &t.name, &d)?
+                        print_template_diff(p, ctx.out, &t.name, &d)?;
+                        None
                     }
                     Ok(ChangeSetPreview::NoChanges) => {
-                        writeln!(ctx.out, "{}: no changes", p.paint(BOLD, &t.name))?
+                        writeln!(ctx.out, "{}: no changes", p.paint(BOLD, &t.name))?;
+                        None
                     }
                     Ok(ChangeSetPreview::Changes(cs)) => {
                         print_change_set(p, ctx.out, t, &cs)?;
                         writeln!(ctx.out, "  (the change set was deleted again)")?;
+                        None
                     }
-                    Err(e) => {
-                        p.error(ctx.err, &e)?;
-                        code = 1;
-                    }
+                    Err(e) => Some(e),
                 }
             } else {
                 match deployer.diff(t).await {
-                    Ok(d) => print_template_diff(p, ctx.out, &t.name, &d.diff)?,
-                    Err(e) => {
-                        p.error(ctx.err, &e)?;
-                        code = 1;
+                    Ok(d) => {
+                        print_template_diff(p, ctx.out, &t.name, &d.diff)?;
+                        None
                     }
+                    Err(e) => Some(e),
                 }
+            };
+            let Some(e) = failed else { continue };
+            p.error(ctx.err, &e)?;
+            code = 1;
+            // AWS out of reach (or no credentials): every other stack would say the same.
+            if affects_every_stack(&e) {
+                let rest: Vec<&str> = targets[i + 1..].iter().map(|t| t.name.as_str()).collect();
+                if !rest.is_empty() {
+                    writeln!(ctx.err, "  not compared: {}", rest.join(", "))?;
+                }
+                break;
             }
         }
         Ok(code)

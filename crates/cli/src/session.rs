@@ -6,7 +6,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use stackwright_deploy::{Aws, Deployer, StackTarget};
+use stackwright_deploy::{Aws, DeployError, Deployer, StackTarget};
 use stackwright_synth::CloudAssembly;
 
 use crate::printer::{ERROR, Printer};
@@ -124,6 +124,12 @@ impl Prompt for NoTerminal {
     fn ask(&mut self, _question: &str) -> Answer<'_> {
         Box::pin(async { None })
     }
+}
+
+/// Whether an error would be the same for every other stack (AWS cannot be reached, or
+/// there are no credentials), so that a command going through stacks stops at the first.
+pub(crate) fn affects_every_stack(e: &DeployError) -> bool {
+    e.is_connection_failure() || matches!(e, DeployError::NoCredentials { .. })
 }
 
 /// What the CLI knows about each stack of a deploy or destroy, kept outside the running
