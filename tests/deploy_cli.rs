@@ -7,6 +7,7 @@
 
 mod deploy_support;
 
+use std::io;
 use std::process::Command;
 
 use deploy_support::{cli, env, moto, small_stack};
@@ -350,4 +351,53 @@ fn the_cli_uses_the_standard_chain_from_the_environment() {
     );
     assert!(text.contains("== destroy --all --yes => 0"), "{text}");
     assert!(text.contains("Cli-Env: deleted"), "{text}");
+}
+
+fn piped_stacks(app: &App) -> Result<(), CoreError> {
+    let base = small_stack(app, "Cli-Pipe-Base", "v")?;
+    small_stack(app, "Cli-Pipe-App", "v")?.add_dependency(&base);
+    Ok(())
+}
+
+/// `deploy ... | head -3`: standard output is a pipe whose reader has gone. The deploy
+/// goes on, and its report (which stacks were deployed) comes on standard error.
+#[test]
+fn a_closed_standard_output_does_not_stop_a_deploy() {
+    let Some(m) = moto("a_closed_standard_output_does_not_stop_a_deploy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let (reader, mut closed) = io::pipe().unwrap();
+        drop(reader);
+        let mut err = Vec::new();
+        let aws = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(deploy_support::aws(m));
+        let code = stackwright::run_with_aws(
+            ["app", "--out", dir.path().to_str().unwrap()]
+                .into_iter()
+                .chain(args.iter().copied()),
+            piped_stacks,
+            &mut closed,
+            &mut err,
+            false,
+            aws,
+        );
+        (code, String::from_utf8(err).unwrap())
+    };
+    let (code, err) = run(&["deploy", "--all", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("warning: standard output failed (")
+            && err.contains("); the rest of the report goes to standard error\n"),
+        "{err}"
+    );
+    assert!(err.contains("Cli-Pipe-Base: created"), "{err}");
+    assert!(err.contains("Cli-Pipe-App: created"), "{err}");
+    let (code, err) = run(&["destroy", "--all", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Cli-Pipe-Base: deleted"), "{err}");
 }

@@ -274,14 +274,14 @@ where
         #[cfg(feature = "aws")]
         Checked::Deploy(args, plan) => {
             let mut prompt = prompt_for(&aws);
-            with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
                 deploy::deploy(ctx, &args, &plan, &mut *prompt)
             })
         }
         #[cfg(feature = "aws")]
         Checked::Destroy(args, stacks) => {
             let mut prompt = prompt_for(&aws);
-            with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
                 destroy::destroy(ctx, &args, &stacks, &mut *prompt)
             })
         }
@@ -373,4 +373,23 @@ fn with_assembly(
         aws,
     };
     command(&mut ctx)
+}
+
+/// [`with_assembly`] for the commands that change stacks (deploy, destroy), which must
+/// not stop half-way when standard output goes away: their report moves to standard
+/// error instead (see [`session::Streams`]).
+#[cfg(feature = "aws")]
+fn changing_stacks(
+    p: &Printer,
+    s: &Synthesized,
+    dir: &std::path::Path,
+    aws: AwsOverride,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    command: impl FnOnce(&mut session::Context<'_>) -> session::CmdResult,
+) -> session::CmdResult {
+    let streams = std::cell::RefCell::new(session::Streams::new(p, out, err));
+    let mut out = session::OutStream(&streams);
+    let mut err = session::ErrStream(&streams);
+    with_assembly(p, s, dir, aws, &mut out, &mut err, command)
 }

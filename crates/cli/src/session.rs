@@ -1,5 +1,6 @@
 //! What the commands that talk to AWS share: the context they run in, the AWS
-//! configuration, the questions they ask, and what Ctrl-C reports.
+//! configuration, the questions they ask, what Ctrl-C reports, and a standard output
+//! they survive losing.
 
 use std::cell::RefCell;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -9,7 +10,7 @@ use std::time::Duration;
 use stackwright_deploy::{Aws, DeployError, Deployer, StackTarget};
 use stackwright_synth::CloudAssembly;
 
-use crate::printer::{ERROR, Printer};
+use crate::printer::{ERROR, Printer, WARNING};
 
 /// The result of a command: an exit code, or an error to print.
 pub(crate) type CmdResult = Result<u8, Box<dyn std::error::Error>>;
@@ -183,4 +184,117 @@ pub(crate) async fn interrupted(
         writeln!(err, "  not started: {}", untouched.join(", "))?;
     }
     Ok(())
+}
+
+/// Standard output and standard error for a command that changes stacks, which must not
+/// stop half-way because nobody reads its output any more (`deploy --all | head -3`, a CI
+/// log collector that went away). Once a write to standard output fails, a warning says
+/// so on standard error and everything after it is written there instead, so the report
+/// of what was deployed is not lost with the pipe.
+pub(crate) struct Streams<'a> {
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    out_failed: bool,
+    /// `warning` as the printer paints it.
+    warning: String,
+}
+
+impl<'a> Streams<'a> {
+    pub(crate) fn new(p: &Printer, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+        Streams {
+            out,
+            err,
+            out_failed: false,
+            warning: p.paint(WARNING, "warning"),
+        }
+    }
+
+    fn out_failed(&mut self, e: &io::Error) {
+        self.out_failed = true;
+        let _ = writeln!(
+            self.err,
+            "{}: standard output failed ({e}); the rest of the report goes to standard error",
+            self.warning
+        );
+    }
+}
+
+/// The standard-output side of [`Streams`].
+pub(crate) struct OutStream<'s, 'a>(pub &'s RefCell<Streams<'a>>);
+
+/// The standard-error side of [`Streams`].
+pub(crate) struct ErrStream<'s, 'a>(pub &'s RefCell<Streams<'a>>);
+
+impl Write for OutStream<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut s = self.0.borrow_mut();
+        if !s.out_failed {
+            match s.out.write(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+                Err(e) => s.out_failed(&e),
+            }
+        }
+        s.err.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut s = self.0.borrow_mut();
+        if !s.out_failed {
+            match s.out.flush() {
+                Ok(()) => return Ok(()),
+                Err(e) => s.out_failed(&e),
+            }
+        }
+        s.err.flush()
+    }
+}
+
+impl Write for ErrStream<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().err.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().err.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Standard output whose reader has gone: a pipe with its reading end closed.
+    fn closed_pipe() -> io::PipeWriter {
+        let (reader, writer) = io::pipe().unwrap();
+        drop(reader);
+        writer
+    }
+
+    #[test]
+    fn a_closed_standard_output_moves_the_report_to_standard_error() {
+        let mut out = closed_pipe();
+        let mut err = Vec::new();
+        let streams = RefCell::new(Streams::new(
+            &Printer::new(false, false),
+            &mut out,
+            &mut err,
+        ));
+        writeln!(OutStream(&streams), "A: created").unwrap();
+        writeln!(ErrStream(&streams), "warning: w").unwrap();
+        writeln!(OutStream(&streams), "B: created").unwrap();
+        OutStream(&streams).flush().unwrap();
+        drop(streams);
+        let err = String::from_utf8(err).unwrap();
+        let first = err.lines().next().unwrap();
+        assert!(
+            first.starts_with("warning: standard output failed (")
+                && first.ends_with("); the rest of the report goes to standard error"),
+            "{err}"
+        );
+        assert_eq!(
+            err.lines().skip(1).collect::<Vec<_>>(),
+            ["A: created", "warning: w", "B: created"]
+        );
+    }
 }
