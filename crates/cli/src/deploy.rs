@@ -18,7 +18,7 @@ use stackwright_synth::assembly::to_pretty_json;
 
 use crate::printer::{BOLD, Printer, WARNING, format_elapsed};
 use crate::select::{WhenNoneNamed, select};
-use crate::session::{CmdResult, Context, Prompt, Tracker, interrupted, runtime};
+use crate::session::{CmdResult, Context, Phase, Prompt, Signals, Tracker, interrupted, runtime};
 use crate::show::{note_activity, print_change_set};
 
 /// When deploy asks before executing a change set.
@@ -262,24 +262,50 @@ pub(crate) fn deploy(
     let targets = ctx.targets(&plan.stacks)?;
     let rt = runtime()?;
     let tracker = RefCell::new(Tracker::default());
+    let results = RefCell::new(Vec::new());
     let p = ctx.p;
-    let result = rt.block_on(async {
-        let aws = ctx.aws_for(&targets).await;
+    let outcome = rt.block_on(async {
+        let mut signals = Signals::listen()?;
+        let aws = tokio::select! {
+            aws = ctx.aws_for(&targets) => aws,
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, None, &targets, &tracker).await?;
+                return Ok(why.code());
+            }
+        };
         let deployer = Deployer::new(aws);
-        let run = deploy_all(ctx, &deployer, &targets, args, plan, prompt, &tracker);
+        let run = deploy_all(
+            ctx, &deployer, &targets, args, plan, prompt, &tracker, &results,
+        );
         tokio::select! {
             r = run => r,
-            _ = tokio::signal::ctrl_c() => {
-                interrupted(p, ctx.err, &deployer, &targets, &tracker).await?;
-                Ok(130)
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, Some(&deployer), &targets, &tracker).await?;
+                Ok(why.code())
             }
         }
     });
     // A question still waiting on the terminal must not keep the process alive.
     rt.shutdown_timeout(Duration::from_millis(100));
-    result
+    // What did deploy is reported whatever came after it: a failure, a "no", a signal.
+    let results = results.into_inner();
+    let written = if matches!(outcome, Ok(0)) || !results.is_empty() {
+        finish_outputs(ctx, args, &results)
+    } else {
+        Ok(())
+    };
+    match (outcome, written) {
+        (Ok(code), Ok(())) => Ok(code),
+        (Ok(_), Err(e)) => Err(e),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(also)) => {
+            p.error(ctx.err, &*also)?;
+            Err(e)
+        }
+    }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn deploy_all(
     ctx: &mut Context<'_>,
     deployer: &Deployer,
@@ -288,11 +314,11 @@ async fn deploy_all(
     plan: &Plan,
     prompt: &mut dyn Prompt,
     tracker: &RefCell<Tracker>,
+    results: &RefCell<Vec<DeployResult>>,
 ) -> CmdResult {
     let p = ctx.p;
-    let mut results: Vec<DeployResult> = Vec::new();
     for t in targets {
-        tracker.borrow_mut().current = Some((t.name.clone(), "preparing a change set".into()));
+        tracker.borrow_mut().start(&t.name, Phase::Preparing);
         let options = DeployOptions {
             parameters: plan.parameters.get(&t.name).cloned().unwrap_or_default(),
             bucket: args.bucket.clone(),
@@ -306,7 +332,7 @@ async fn deploy_all(
             .prepare(t, &options, &mut |a| note_activity(p, out, &a))
             .await;
         let pending = match prepared {
-            Err(e) => return fail(ctx, &e, &results),
+            Err(e) => return fail(ctx, &e, &results.borrow()),
             Ok(Prepared::NoChanges(r)) => {
                 writeln!(
                     ctx.out,
@@ -314,19 +340,14 @@ async fn deploy_all(
                     p.paint(BOLD, &t.name)
                 )?;
                 warn(p, ctx.err, &r.warnings)?;
-                tracker.borrow_mut().done.push(t.name.clone());
-                results.push(*r);
+                tracker.borrow_mut().finish(&t.name);
+                results.borrow_mut().push(*r);
                 continue;
             }
             Ok(Prepared::Ready(pending)) => pending,
         };
-        if let Some(status) = &pending.recreated {
-            writeln!(
-                ctx.out,
-                "{}: the stack was {status} and held no resources; it was deleted and is created again",
-                p.paint(BOLD, &t.name)
-            )?;
-        }
+        // A stack deleted because it held nothing was announced as it happened
+        // (`Activity::Recreating`); `pending.recreated` says the same again.
         print_change_set(p, ctx.out, t, &pending.change_set)?;
         if args.no_execute {
             writeln!(
@@ -335,11 +356,16 @@ async fn deploy_all(
                 p.paint(BOLD, &t.name),
                 pending.change_set.name
             )?;
-            tracker.borrow_mut().done.push(t.name.clone());
+            tracker.borrow_mut().finish(&t.name);
             continue;
         }
         if needs_approval(args, &pending.change_set) {
-            tracker.borrow_mut().current = Some((t.name.clone(), "waiting for approval".into()));
+            tracker.borrow_mut().start(
+                &t.name,
+                Phase::AwaitingApproval {
+                    change_set: pending.change_set.name.clone(),
+                },
+            );
             let question = format!("Deploy these changes to {}?", t.name);
             match prompt.ask(&question).await {
                 Some(true) => {}
@@ -363,16 +389,16 @@ async fn deploy_all(
                 }
             }
         }
-        tracker.borrow_mut().current = Some((t.name.clone(), "executing its change set".into()));
+        tracker.borrow_mut().start(&t.name, Phase::Executing);
         writeln!(ctx.out, "{}: executing change set", p.paint(BOLD, &t.name))?;
         let mut exec = match deployer.execute(t, &pending).await {
             Ok(x) => x,
-            Err(e) => return fail(ctx, &e, &results),
+            Err(e) => return fail(ctx, &e, &results.borrow()),
         };
         while let Some(ev) = exec.next().await {
             match ev {
                 Ok(ev) => note_activity(p, ctx.out, &exec.activity(ev)),
-                Err(e) => return fail(ctx, &e, &results),
+                Err(e) => return fail(ctx, &e, &results.borrow()),
             }
         }
         match exec.finish().await {
@@ -390,14 +416,12 @@ async fn deploy_all(
                     format_elapsed(r.elapsed)
                 )?;
                 warn(p, ctx.err, &r.warnings)?;
-                tracker.borrow_mut().done.push(t.name.clone());
-                results.push(r);
+                tracker.borrow_mut().finish(&t.name);
+                results.borrow_mut().push(r);
             }
-            Err(e) => return fail(ctx, &e, &results),
+            Err(e) => return fail(ctx, &e, &results.borrow()),
         }
     }
-    tracker.borrow_mut().current = None;
-    finish_outputs(ctx, args, &results)?;
     Ok(0)
 }
 
@@ -408,7 +432,12 @@ fn warn(p: &Printer, err: &mut dyn Write, warnings: &[String]) -> io::Result<()>
     Ok(())
 }
 
-fn finish_outputs(ctx: &mut Context<'_>, args: &DeployArgs, results: &[DeployResult]) -> CmdResult {
+/// Prints the outputs of the stacks that deployed and writes `--outputs-file`.
+fn finish_outputs(
+    ctx: &mut Context<'_>,
+    args: &DeployArgs,
+    results: &[DeployResult],
+) -> Result<(), Box<dyn std::error::Error>> {
     let with_outputs: Vec<&DeployResult> =
         results.iter().filter(|r| !r.outputs.is_empty()).collect();
     if !with_outputs.is_empty() {
@@ -432,11 +461,11 @@ fn finish_outputs(ctx: &mut Context<'_>, args: &DeployArgs, results: &[DeployRes
                 ),
             );
         }
-        std::fs::write(path, to_pretty_json(&Json::Object(all)))
+        fs::write(path, to_pretty_json(&Json::Object(all)))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         writeln!(ctx.out, "outputs written to {}", path.display())?;
     }
-    Ok(0)
+    Ok(())
 }
 
 /// Prints a failed deploy: the error, every failing event's reason, what was deployed.

@@ -9,7 +9,7 @@ use stackwright_synth::Synthesized;
 
 use crate::printer::{BOLD, WARNING, format_elapsed};
 use crate::select::{WhenNoneNamed, select};
-use crate::session::{CmdResult, Context, Prompt, Tracker, interrupted, runtime};
+use crate::session::{CmdResult, Context, Phase, Prompt, Signals, Tracker, interrupted, runtime};
 use crate::show::note_activity;
 
 /// `destroy`'s options.
@@ -53,30 +53,44 @@ pub(crate) fn destroy(
     let tracker = RefCell::new(Tracker::default());
     let p = ctx.p;
     let result = rt.block_on(async {
-        let deployer = Deployer::new(ctx.aws_for(&targets).await);
-        if !args.yes {
-            let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
-            let question = format!("Delete {} and every resource in it that is not retained?", names.join(", "));
-            match prompt.ask(&question).await {
-                Some(true) => {}
-                Some(false) => {
-                    writeln!(ctx.out, "nothing was deleted")?;
-                    return Ok(1);
-                }
-                None => {
-                    p.error_line(ctx.err,
-                        &"destroy needs confirmation, but standard input is not a terminal; pass --yes",
-                    )?;
-                    return Ok(1);
+        let mut signals = Signals::listen()?;
+        let aws = tokio::select! {
+            aws = ctx.aws_for(&targets) => aws,
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, None, &targets, &tracker).await?;
+                return Ok(why.code());
+            }
+        };
+        let deployer = Deployer::new(aws);
+        let run = async {
+            if !args.yes {
+                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                let question = format!(
+                    "Delete {} and every resource in it that is not retained?",
+                    names.join(", ")
+                );
+                match prompt.ask(&question).await {
+                    Some(true) => {}
+                    Some(false) => {
+                        writeln!(ctx.out, "nothing was deleted")?;
+                        return Ok(1);
+                    }
+                    None => {
+                        p.error_line(
+                            ctx.err,
+                            &"destroy needs confirmation, but standard input is not a terminal; pass --yes",
+                        )?;
+                        return Ok(1);
+                    }
                 }
             }
-        }
-        let run = destroy_all(ctx, &deployer, &targets, args, &tracker);
+            destroy_all(ctx, &deployer, &targets, args, &tracker).await
+        };
         tokio::select! {
             r = run => r,
-            _ = tokio::signal::ctrl_c() => {
-                interrupted(p, ctx.err, &deployer, &targets, &tracker).await?;
-                Ok(130)
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, Some(&deployer), &targets, &tracker).await?;
+                Ok(why.code())
             }
         }
     });
@@ -93,7 +107,7 @@ async fn destroy_all(
 ) -> CmdResult {
     let p = ctx.p;
     for t in targets {
-        tracker.borrow_mut().current = Some((t.name.clone(), "being deleted".into()));
+        tracker.borrow_mut().start(&t.name, Phase::Deleting);
         let out = &mut *ctx.out;
         writeln!(out, "{}: deleting", p.paint(BOLD, &t.name))?;
         let r = deployer
@@ -141,8 +155,7 @@ async fn destroy_all(
                 return Ok(1);
             }
         }
-        tracker.borrow_mut().done.push(t.name.clone());
+        tracker.borrow_mut().finish(&t.name);
     }
-    tracker.borrow_mut().current = None;
     Ok(0)
 }

@@ -132,8 +132,9 @@ where
 ///   declares, an `--outputs-file` that cannot be written, an `--out` that is a file or a
 ///   directory holding someone else's `manifest.json`. Arguments are checked before
 ///   anything is written or asked of AWS, so nothing was;
-/// - 130: `deploy` or `destroy` stopped by Ctrl-C, after saying which stack was left in
-///   which state.
+/// - 130 and 143: `deploy` or `destroy` stopped by Ctrl-C (SIGINT) or SIGTERM, after
+///   saying which stack was left in which state (128 and the signal's number, as a shell
+///   reports it).
 pub fn run_with<F, E, I, T>(
     args: I,
     build: F,
