@@ -7,10 +7,11 @@
 
 mod deploy_support;
 
+use std::io;
 use std::process::Command;
 
 use deploy_support::{cli, env, moto, small_stack};
-use stackwright::core::{App, CoreError, Parameter, ParameterProps, Resource, Stack};
+use stackwright::core::{App, CoreError, Output, Parameter, ParameterProps, Resource, Stack};
 use stackwright::l1::ssm;
 
 fn two_stacks(value: &'static str) -> impl Fn(&App) -> Result<(), CoreError> {
@@ -157,8 +158,15 @@ fn without_a_terminal_deploy_needs_yes_and_leaves_the_change_set() {
     );
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains("REVIEW_IN_PROGRESS and held no resources"),
+        out.contains(
+            "Cli-Approval: REVIEW_IN_PROGRESS; it holds no resources, so it is deleted and created again"
+        ),
         "{out}"
+    );
+    assert_eq!(
+        out.matches("REVIEW_IN_PROGRESS").count(),
+        1,
+        "the recreation is said once: {out}"
     );
     assert!(out.contains("Cli-Approval: created"), "{out}");
 
@@ -350,4 +358,332 @@ fn the_cli_uses_the_standard_chain_from_the_environment() {
     );
     assert!(text.contains("== destroy --all --yes => 0"), "{text}");
     assert!(text.contains("Cli-Env: deleted"), "{text}");
+}
+
+/// `Cli-Out-First` with an output, then `Cli-Out-Second`, which moto cannot create (an SSM
+/// parameter without a name).
+fn first_deploys_second_fails(app: &App) -> Result<(), CoreError> {
+    let first = small_stack(app, "Cli-Out-First", "v")?;
+    Output::new(&first, "Greeting", "hello")?;
+    let second = Stack::new(app, "Cli-Out-Second", env())?;
+    Resource::new(
+        &second,
+        "Nameless",
+        ssm::Parameter::new(ssm::parameter::Type::String, "v"),
+    )?;
+    second.add_dependency(&first);
+    Ok(())
+}
+
+#[test]
+fn outputs_of_the_stacks_that_deployed_survive_a_later_failure() {
+    let Some(m) = moto("outputs_of_the_stacks_that_deployed_survive_a_later_failure") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("outputs.json");
+    let (code, out, err) = cli(
+        m,
+        &dir.path().join("out"),
+        &[
+            "deploy",
+            "--all",
+            "--yes",
+            "--outputs-file",
+            outputs.to_str().unwrap(),
+        ],
+        first_deploys_second_fails,
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("Cli-Out-First: created"), "{out}");
+    assert!(
+        err.contains("deployed before the failure: Cli-Out-First"),
+        "{err}"
+    );
+    assert!(
+        out.contains("Outputs\n  Cli-Out-First.Greeting = hello\n"),
+        "{out}"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs).unwrap()).unwrap();
+    assert_eq!(
+        written,
+        serde_json::json!({"Cli-Out-First": {"Greeting": "hello"}})
+    );
+    let (code, out, err) = cli(
+        m,
+        &dir.path().join("out"),
+        &["destroy", "--all", "--yes"],
+        first_deploys_second_fails,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+fn piped_stacks(app: &App) -> Result<(), CoreError> {
+    let base = small_stack(app, "Cli-Pipe-Base", "v")?;
+    small_stack(app, "Cli-Pipe-App", "v")?.add_dependency(&base);
+    Ok(())
+}
+
+/// `deploy ... | head -3`: standard output is a pipe whose reader has gone. The deploy
+/// goes on, and its report (which stacks were deployed) comes on standard error.
+#[test]
+fn a_closed_standard_output_does_not_stop_a_deploy() {
+    let Some(m) = moto("a_closed_standard_output_does_not_stop_a_deploy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let (reader, mut closed) = io::pipe().unwrap();
+        drop(reader);
+        let mut err = Vec::new();
+        let aws = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(deploy_support::aws(m));
+        let code = stackwright::run_with_aws(
+            ["app", "--out", dir.path().to_str().unwrap()]
+                .into_iter()
+                .chain(args.iter().copied()),
+            piped_stacks,
+            &mut closed,
+            &mut err,
+            false,
+            aws,
+        );
+        (code, String::from_utf8(err).unwrap())
+    };
+    let (code, err) = run(&["deploy", "--all", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("warning: standard output failed (")
+            && err.contains("); the rest of the report goes to standard error\n"),
+        "{err}"
+    );
+    assert!(err.contains("Cli-Pipe-Base: created"), "{err}");
+    assert!(err.contains("Cli-Pipe-App: created"), "{err}");
+    let (code, err) = run(&["destroy", "--all", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Cli-Pipe-Base: deleted"), "{err}");
+}
+
+/// Signals need a child process to send them to, and `kill`: Unix only.
+#[cfg(unix)]
+mod signals {
+    use std::io::{self, Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::{Duration, Instant};
+
+    use super::deploy_support::{Moto, cli, moto, small_stack};
+    use stackwright::core::{App, CoreError};
+
+    /// A TCP proxy in front of moto that holds every request from the first one containing
+    /// `needle` on, until released: the CLI then waits for an answer at a known point, and a
+    /// test can act meanwhile.
+    struct Hold {
+        endpoint: String,
+        state: Arc<(Mutex<HoldState>, Condvar)>,
+    }
+
+    #[derive(Default)]
+    struct HoldState {
+        holding: bool,
+        released: bool,
+    }
+
+    impl Hold {
+        fn start(upstream: &str, needle: &str) -> Hold {
+            let needle: Arc<[u8]> = needle.as_bytes().into();
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let endpoint = format!("http://{}", listener.local_addr().unwrap());
+            let upstream = upstream.trim_start_matches("http://").to_string();
+            let state = Arc::new((Mutex::new(HoldState::default()), Condvar::new()));
+            let shared = Arc::clone(&state);
+            std::thread::spawn(move || {
+                for client in listener.incoming() {
+                    let (Ok(mut client), Ok(mut server)) = (client, TcpStream::connect(&upstream))
+                    else {
+                        continue;
+                    };
+                    let (mut back_to, mut back_from) =
+                        (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = io::copy(&mut back_from, &mut back_to);
+                        let _ = back_to.shutdown(Shutdown::Write);
+                    });
+                    let state = Arc::clone(&shared);
+                    let needle = Arc::clone(&needle);
+                    std::thread::spawn(move || {
+                        let mut buf = vec![0; 1 << 16];
+                        loop {
+                            let n = match client.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            let (lock, wake) = &*state;
+                            let mut s = lock.lock().unwrap();
+                            let hit = buf[..n].windows(needle.len()).any(|w| *w == *needle);
+                            if !s.released && (s.holding || hit) {
+                                s.holding = true;
+                                wake.notify_all();
+                                while !s.released {
+                                    s = wake.wait(s).unwrap();
+                                }
+                            }
+                            drop(s);
+                            if server.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = server.shutdown(Shutdown::Write);
+                    });
+                }
+            });
+            Hold { endpoint, state }
+        }
+
+        /// Whether a request is held, within `timeout`.
+        fn wait_holding(&self, timeout: Duration) -> bool {
+            let (lock, wake) = &*self.state;
+            let s = lock.lock().unwrap();
+            let (s, _) = wake.wait_timeout_while(s, timeout, |s| !s.holding).unwrap();
+            s.holding
+        }
+
+        fn release(&self) {
+            let (lock, wake) = &*self.state;
+            lock.lock().unwrap().released = true;
+            wake.notify_all();
+        }
+    }
+
+    fn signalled_stacks(prefix: &str) -> impl Fn(&App) -> Result<(), CoreError> + '_ {
+        move |app| {
+            let base = small_stack(app, &format!("{prefix}-Base"), "v")?;
+            small_stack(app, &format!("{prefix}-App"), "v")?.add_dependency(&base);
+            Ok(())
+        }
+    }
+
+    /// Runs in the child process only: `deploy --all --yes` as `stackwright::run` runs it,
+    /// on the real standard output and error, exiting with its code.
+    #[test]
+    fn signal_child_entry() {
+        let (Ok(dir), Ok(prefix)) = (
+            std::env::var("STACKWRIGHT_SIGNAL_CHILD_DIR"),
+            std::env::var("STACKWRIGHT_SIGNAL_CHILD_PREFIX"),
+        ) else {
+            return;
+        };
+        let code = stackwright::run_with(
+            ["app", "--out", &dir, "deploy", "--all", "--yes"],
+            signalled_stacks(&prefix),
+            &mut io::stdout(),
+            &mut io::stderr(),
+            false,
+        );
+        std::process::exit(code.into());
+    }
+
+    /// `deploy` in a child process against moto through a [`Hold`] that stops it while it
+    /// prepares the second stack; then `signal`. Returns the exit code and stderr.
+    fn deploy_and_signal(m: &Moto, prefix: &str, signal: &str) -> (Option<i32>, String) {
+        let hold = Hold::start(
+            &m.endpoint,
+            Box::leak(format!("{prefix}-App").into_boxed_str()),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "signals::signal_child_entry",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("STACKWRIGHT_SIGNAL_CHILD_DIR", dir.path())
+            .env("STACKWRIGHT_SIGNAL_CHILD_PREFIX", prefix)
+            .env("AWS_ENDPOINT_URL", &hold.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let held = hold.wait_holding(Duration::from_secs(60));
+        if held {
+            let sent = Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success(), "kill {signal}");
+        }
+        // The report looks the second stack up: let its requests through.
+        hold.release();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let err = reader.join().unwrap();
+        assert!(held, "the deploy never reached {prefix}-App:\n{err}");
+        let status = status.unwrap_or_else(|| panic!("no exit within 60 s after {signal}:\n{err}"));
+        (status.code(), err)
+    }
+
+    /// SIGTERM (a CI cancel) and Ctrl-C stop a deploy with the same report: what finished,
+    /// where the stack in hand was left, what did not start.
+    #[test]
+    fn sigterm_and_ctrl_c_stop_a_deploy_with_a_report() {
+        let Some(m) = moto("sigterm_and_ctrl_c_stop_a_deploy_with_a_report") else {
+            return;
+        };
+        for (prefix, signal, code, what) in [
+            ("Cli-Term", "-TERM", 143, "terminated (SIGTERM)"),
+            ("Cli-Int", "-INT", 130, "interrupted (Ctrl-C)"),
+        ] {
+            let (exit, err) = deploy_and_signal(m, prefix, signal);
+            assert_eq!(exit, Some(code), "{signal}:\n{err}");
+            assert!(err.contains(&format!("\nerror: {what}\n")), "{err}");
+            assert!(
+                err.contains(&format!(
+                    "  {prefix}-App was preparing a change set and is left not deployed; CloudFormation carries on"
+                )),
+                "{err}"
+            );
+            assert!(
+                err.contains(&format!("  finished: {prefix}-Base\n")),
+                "{err}"
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let (code, out, err) = cli(
+                m,
+                dir.path(),
+                &["destroy", "--all", "--yes"],
+                signalled_stacks(prefix),
+            );
+            assert_eq!(code, 0, "{out}\n{err}");
+        }
+    }
 }

@@ -2,8 +2,9 @@
 //! watched.
 
 use std::cell::RefCell;
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -12,11 +13,12 @@ use stackwright_deploy::change_set::ChangeSet;
 use stackwright_deploy::{
     DeployError, DeployOptions, DeployOutcome, DeployResult, Deployer, Prepared, StackTarget,
 };
+use stackwright_synth::Synthesized;
 use stackwright_synth::assembly::to_pretty_json;
 
 use crate::printer::{BOLD, Printer, WARNING, format_elapsed};
-use crate::select::WhenNoneNamed;
-use crate::session::{CmdResult, Context, Prompt, Tracker, interrupted, runtime};
+use crate::select::{WhenNoneNamed, select};
+use crate::session::{CmdResult, Context, Phase, Prompt, Signals, Tracker, interrupted, runtime};
 use crate::show::{note_activity, print_change_set};
 
 /// When deploy asks before executing a change set.
@@ -86,6 +88,159 @@ fn parse_parameters(
     Ok(out)
 }
 
+/// What a deploy will do, worked out from the command line and the synthesized templates
+/// before anything is written or asked of AWS.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The stacks, in deployment order.
+    pub stacks: Vec<String>,
+    /// The parameter values each stack gets, by stack.
+    parameters: IndexMap<String, IndexMap<String, String>>,
+}
+
+/// Checks `deploy`'s arguments against the app: the stacks the patterns name, every
+/// `--parameter` declared by a stack it is given to, an `--outputs-file` that can be
+/// written. The error is the message to print.
+pub(crate) fn check(args: &DeployArgs, s: &Synthesized) -> Result<Plan, String> {
+    let names: Vec<&str> = s.stacks.iter().map(|x| x.name.as_str()).collect();
+    let chosen = select(
+        &names,
+        &args.stacks,
+        args.all,
+        WhenNoneNamed::TheOnlyOne("deploy"),
+    )?;
+    let declared: IndexMap<&str, Vec<&str>> = chosen
+        .iter()
+        .map(|i| {
+            let keys = s.stacks[*i]
+                .template
+                .get("Parameters")
+                .and_then(Json::as_object)
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            (names[*i], keys)
+        })
+        .collect();
+    let given = parse_parameters(&args.parameters)?;
+    for (stack, values) in &given {
+        if stack.is_empty() {
+            for key in values.keys() {
+                if !declared.values().any(|d| d.contains(&key.as_str())) {
+                    return Err(format!(
+                        "--parameter {key}: no stack being deployed declares a parameter {key}; {}",
+                        declared_parameters(&declared)
+                    ));
+                }
+            }
+            continue;
+        }
+        let Some(keys) = declared.get(stack.as_str()) else {
+            return Err(format!(
+                "--parameter names stack {stack}, which is not being deployed (the stacks being deployed are: {})",
+                declared.keys().copied().collect::<Vec<_>>().join(", ")
+            ));
+        };
+        for key in values.keys() {
+            if !keys.contains(&key.as_str()) {
+                let theirs = if keys.is_empty() {
+                    "it declares no parameters".to_string()
+                } else {
+                    format!("its parameters are: {}", keys.join(", "))
+                };
+                return Err(format!(
+                    "--parameter {stack}:{key}: stack {stack} declares no parameter {key}; {theirs}"
+                ));
+            }
+        }
+    }
+    let parameters = declared
+        .iter()
+        .map(|(stack, keys)| {
+            let mut mine = IndexMap::new();
+            if let Some(all) = given.get("") {
+                for (k, v) in all {
+                    if keys.contains(&k.as_str()) {
+                        mine.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            if let Some(own) = given.get(*stack) {
+                mine.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            (stack.to_string(), mine)
+        })
+        .collect();
+    if let Some(path) = &args.outputs_file {
+        check_outputs_file(path)?;
+    }
+    Ok(Plan {
+        stacks: declared.keys().map(|s| s.to_string()).collect(),
+        parameters,
+    })
+}
+
+/// Which of the stacks declare which parameters, for a message about one none declares.
+fn declared_parameters(declared: &IndexMap<&str, Vec<&str>>) -> String {
+    let with: Vec<String> = declared
+        .iter()
+        .filter(|(_, keys)| !keys.is_empty())
+        .map(|(stack, keys)| format!("{stack}: {}", keys.join(", ")))
+        .collect();
+    let without: Vec<&str> = declared
+        .iter()
+        .filter(|(_, keys)| keys.is_empty())
+        .map(|(stack, _)| *stack)
+        .collect();
+    match (with.is_empty(), without.is_empty()) {
+        (true, _) => "the stacks being deployed declare no parameters".to_string(),
+        (false, true) => format!("the parameters are {}", with.join("; ")),
+        (false, false) => format!(
+            "the parameters are {} ({} {} none)",
+            with.join("; "),
+            without.join(", "),
+            if without.len() == 1 {
+                "declares"
+            } else {
+                "declare"
+            }
+        ),
+    }
+}
+
+/// Whether the outputs file can be written, found out before anything is deployed (and
+/// without changing a file that is there).
+fn check_outputs_file(path: &Path) -> Result<(), String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(format!(
+            "--outputs-file {shown} is a directory; name a file"
+        ));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!(
+            "--outputs-file {shown}: the directory {} does not exist",
+            parent.display()
+        ));
+    }
+    let probe = if path.exists() {
+        OpenOptions::new().append(true).open(path).map(drop)
+    } else {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|f| {
+                drop(f);
+                fs::remove_file(path)
+            })
+    };
+    probe.map_err(|e| format!("--outputs-file {shown} cannot be written: {e}"))
+}
+
 /// Whether deploy must ask before executing `cs`.
 fn needs_approval(args: &DeployArgs, cs: &ChangeSet) -> bool {
     if args.yes {
@@ -101,76 +256,71 @@ fn needs_approval(args: &DeployArgs, cs: &ChangeSet) -> bool {
 pub(crate) fn deploy(
     ctx: &mut Context<'_>,
     args: &DeployArgs,
+    plan: &Plan,
     prompt: &mut dyn Prompt,
 ) -> CmdResult {
-    let Some(targets) = ctx.targets(&args.stacks, args.all, WhenNoneNamed::TheOnlyOne("deploy"))?
-    else {
-        return Ok(1);
-    };
-    let params = match parse_parameters(&args.parameters) {
-        Ok(p) => p,
-        Err(e) => {
-            ctx.p.error_line(ctx.err, &e)?;
-            return Ok(2);
-        }
-    };
-    for stack in params.keys().filter(|s| !s.is_empty()) {
-        if !targets.iter().any(|t| t.name == *stack) {
-            ctx.p.error_line(
-                ctx.err,
-                &format!("--parameter names stack {stack}, which is not being deployed"),
-            )?;
-            return Ok(2);
-        }
-    }
+    let targets = ctx.targets(&plan.stacks)?;
     let rt = runtime()?;
     let tracker = RefCell::new(Tracker::default());
+    let results = RefCell::new(Vec::new());
     let p = ctx.p;
-    let result = rt.block_on(async {
-        let aws = ctx.aws_for(&targets).await;
+    let outcome = rt.block_on(async {
+        let mut signals = Signals::listen()?;
+        let aws = tokio::select! {
+            aws = ctx.aws_for(&targets) => aws,
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, None, &targets, &tracker).await?;
+                return Ok(why.code());
+            }
+        };
         let deployer = Deployer::new(aws);
-        let run = deploy_all(ctx, &deployer, &targets, args, &params, prompt, &tracker);
+        let run = deploy_all(
+            ctx, &deployer, &targets, args, plan, prompt, &tracker, &results,
+        );
         tokio::select! {
             r = run => r,
-            _ = tokio::signal::ctrl_c() => {
-                interrupted(p, ctx.err, &deployer, &targets, &tracker).await?;
-                Ok(130)
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, Some(&deployer), &targets, &tracker).await?;
+                Ok(why.code())
             }
         }
     });
     // A question still waiting on the terminal must not keep the process alive.
     rt.shutdown_timeout(Duration::from_millis(100));
-    result
+    // What did deploy is reported whatever came after it: a failure, a "no", a signal.
+    let results = results.into_inner();
+    let written = if matches!(outcome, Ok(0)) || !results.is_empty() {
+        finish_outputs(ctx, args, &results)
+    } else {
+        Ok(())
+    };
+    match (outcome, written) {
+        (Ok(code), Ok(())) => Ok(code),
+        (Ok(_), Err(e)) => Err(e),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(also)) => {
+            p.error(ctx.err, &*also)?;
+            Err(e)
+        }
+    }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn deploy_all(
     ctx: &mut Context<'_>,
     deployer: &Deployer,
     targets: &[StackTarget],
     args: &DeployArgs,
-    params: &IndexMap<String, IndexMap<String, String>>,
+    plan: &Plan,
     prompt: &mut dyn Prompt,
     tracker: &RefCell<Tracker>,
+    results: &RefCell<Vec<DeployResult>>,
 ) -> CmdResult {
     let p = ctx.p;
-    let mut results: Vec<DeployResult> = Vec::new();
     for t in targets {
-        tracker.borrow_mut().current = Some((t.name.clone(), "preparing a change set".into()));
-        let mut parameters = IndexMap::new();
-        if let Some(all) = params.get("") {
-            let declared = t.template()?;
-            let declared = declared.get("Parameters").and_then(Json::as_object);
-            for (k, v) in all {
-                if declared.is_some_and(|d| d.contains_key(k)) {
-                    parameters.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        if let Some(mine) = params.get(&t.name) {
-            parameters.extend(mine.clone());
-        }
+        tracker.borrow_mut().start(&t.name, Phase::Preparing);
         let options = DeployOptions {
-            parameters,
+            parameters: plan.parameters.get(&t.name).cloned().unwrap_or_default(),
             bucket: args.bucket.clone(),
             role_arn: args.role_arn.clone(),
             notification_arns: args.notification_arns.clone(),
@@ -182,7 +332,7 @@ async fn deploy_all(
             .prepare(t, &options, &mut |a| note_activity(p, out, &a))
             .await;
         let pending = match prepared {
-            Err(e) => return fail(ctx, &e, &results),
+            Err(e) => return fail(ctx, &e, &results.borrow()),
             Ok(Prepared::NoChanges(r)) => {
                 writeln!(
                     ctx.out,
@@ -190,19 +340,14 @@ async fn deploy_all(
                     p.paint(BOLD, &t.name)
                 )?;
                 warn(p, ctx.err, &r.warnings)?;
-                tracker.borrow_mut().done.push(t.name.clone());
-                results.push(*r);
+                tracker.borrow_mut().finish(&t.name);
+                results.borrow_mut().push(*r);
                 continue;
             }
             Ok(Prepared::Ready(pending)) => pending,
         };
-        if let Some(status) = &pending.recreated {
-            writeln!(
-                ctx.out,
-                "{}: the stack was {status} and held no resources; it was deleted and is created again",
-                p.paint(BOLD, &t.name)
-            )?;
-        }
+        // A stack deleted because it held nothing was announced as it happened
+        // (`Activity::Recreating`); `pending.recreated` says the same again.
         print_change_set(p, ctx.out, t, &pending.change_set)?;
         if args.no_execute {
             writeln!(
@@ -211,11 +356,16 @@ async fn deploy_all(
                 p.paint(BOLD, &t.name),
                 pending.change_set.name
             )?;
-            tracker.borrow_mut().done.push(t.name.clone());
+            tracker.borrow_mut().finish(&t.name);
             continue;
         }
         if needs_approval(args, &pending.change_set) {
-            tracker.borrow_mut().current = Some((t.name.clone(), "waiting for approval".into()));
+            tracker.borrow_mut().start(
+                &t.name,
+                Phase::AwaitingApproval {
+                    change_set: pending.change_set.name.clone(),
+                },
+            );
             let question = format!("Deploy these changes to {}?", t.name);
             match prompt.ask(&question).await {
                 Some(true) => {}
@@ -239,16 +389,16 @@ async fn deploy_all(
                 }
             }
         }
-        tracker.borrow_mut().current = Some((t.name.clone(), "executing its change set".into()));
+        tracker.borrow_mut().start(&t.name, Phase::Executing);
         writeln!(ctx.out, "{}: executing change set", p.paint(BOLD, &t.name))?;
         let mut exec = match deployer.execute(t, &pending).await {
             Ok(x) => x,
-            Err(e) => return fail(ctx, &e, &results),
+            Err(e) => return fail(ctx, &e, &results.borrow()),
         };
         while let Some(ev) = exec.next().await {
             match ev {
                 Ok(ev) => note_activity(p, ctx.out, &exec.activity(ev)),
-                Err(e) => return fail(ctx, &e, &results),
+                Err(e) => return fail(ctx, &e, &results.borrow()),
             }
         }
         match exec.finish().await {
@@ -266,14 +416,12 @@ async fn deploy_all(
                     format_elapsed(r.elapsed)
                 )?;
                 warn(p, ctx.err, &r.warnings)?;
-                tracker.borrow_mut().done.push(t.name.clone());
-                results.push(r);
+                tracker.borrow_mut().finish(&t.name);
+                results.borrow_mut().push(r);
             }
-            Err(e) => return fail(ctx, &e, &results),
+            Err(e) => return fail(ctx, &e, &results.borrow()),
         }
     }
-    tracker.borrow_mut().current = None;
-    finish_outputs(ctx, args, &results)?;
     Ok(0)
 }
 
@@ -284,7 +432,12 @@ fn warn(p: &Printer, err: &mut dyn Write, warnings: &[String]) -> io::Result<()>
     Ok(())
 }
 
-fn finish_outputs(ctx: &mut Context<'_>, args: &DeployArgs, results: &[DeployResult]) -> CmdResult {
+/// Prints the outputs of the stacks that deployed and writes `--outputs-file`.
+fn finish_outputs(
+    ctx: &mut Context<'_>,
+    args: &DeployArgs,
+    results: &[DeployResult],
+) -> Result<(), Box<dyn std::error::Error>> {
     let with_outputs: Vec<&DeployResult> =
         results.iter().filter(|r| !r.outputs.is_empty()).collect();
     if !with_outputs.is_empty() {
@@ -308,11 +461,11 @@ fn finish_outputs(ctx: &mut Context<'_>, args: &DeployArgs, results: &[DeployRes
                 ),
             );
         }
-        std::fs::write(path, to_pretty_json(&Json::Object(all)))
+        fs::write(path, to_pretty_json(&Json::Object(all)))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         writeln!(ctx.out, "outputs written to {}", path.display())?;
     }
-    Ok(0)
+    Ok(())
 }
 
 /// Prints a failed deploy: the error, every failing event's reason, what was deployed.
@@ -356,6 +509,101 @@ mod tests {
         assert_eq!(p["Db"]["Url"], "a=b");
         assert!(parse_parameters(&["nope".into()]).is_err());
         assert!(parse_parameters(&["Db:=1".into()]).is_err());
+    }
+
+    /// Three stacks: `Net` declares no parameter, `Web` and `Worker` declare `Size`, and
+    /// `Worker` also `Image`.
+    fn app() -> Synthesized {
+        use stackwright_core::l1::sns;
+        use stackwright_core::{App, Env, Parameter, ParameterProps, Resource, Stack};
+        let app = App::new();
+        for (name, params) in [
+            ("Net", &[][..]),
+            ("Web", &["Size"][..]),
+            ("Worker", &["Size", "Image"][..]),
+        ] {
+            let stack = Stack::new(&app, name, Env::new("123456789012", "us-east-1")).unwrap();
+            Resource::new(&stack, "Topic", sns::Topic::default()).unwrap();
+            for p in params {
+                Parameter::new(&stack, p, ParameterProps::string_with_default("x")).unwrap();
+            }
+        }
+        stackwright_synth::synthesize(&app).unwrap()
+    }
+
+    fn plan(extra: &[&str]) -> Result<Plan, String> {
+        check(&args(extra), &app())
+    }
+
+    #[test]
+    fn parameters_go_to_the_stacks_that_declare_them() {
+        let p = plan(&[
+            "--all",
+            "--parameter",
+            "Size=big",
+            "--parameter",
+            "Worker:Image=ami-1",
+        ])
+        .unwrap();
+        assert_eq!(p.stacks, ["Net", "Web", "Worker"]);
+        assert!(p.parameters["Net"].is_empty());
+        assert_eq!(
+            p.parameters["Web"],
+            IndexMap::from([("Size".to_string(), "big".to_string())])
+        );
+        assert_eq!(
+            p.parameters["Worker"],
+            IndexMap::from([
+                ("Size".to_string(), "big".to_string()),
+                ("Image".to_string(), "ami-1".to_string())
+            ])
+        );
+    }
+
+    #[test]
+    fn a_parameter_no_stack_declares_is_refused_naming_what_they_declare() {
+        assert_eq!(
+            plan(&["--all", "--parameter", "Bogus=1"]).unwrap_err(),
+            "--parameter Bogus: no stack being deployed declares a parameter Bogus; the parameters are Web: Size; Worker: Size, Image (Net declares none)"
+        );
+        assert_eq!(
+            plan(&["Net", "--parameter", "Size=1"]).unwrap_err(),
+            "--parameter Size: no stack being deployed declares a parameter Size; the stacks being deployed declare no parameters"
+        );
+        assert_eq!(
+            plan(&["--all", "--parameter", "Net:Bogus=1"]).unwrap_err(),
+            "--parameter Net:Bogus: stack Net declares no parameter Bogus; it declares no parameters"
+        );
+        assert_eq!(
+            plan(&["--all", "--parameter", "Worker:Bogus=1"]).unwrap_err(),
+            "--parameter Worker:Bogus: stack Worker declares no parameter Bogus; its parameters are: Size, Image"
+        );
+        assert_eq!(
+            plan(&["Web", "--parameter", "Worker:Size=1"]).unwrap_err(),
+            "--parameter names stack Worker, which is not being deployed (the stacks being deployed are: Web)"
+        );
+        assert!(
+            plan(&["Nope"])
+                .unwrap_err()
+                .starts_with("no stack matches 'Nope'")
+        );
+    }
+
+    #[test]
+    fn an_outputs_file_that_cannot_be_written_is_refused_and_nothing_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no/such/dir/outputs.json");
+        let err = plan(&["--all", "--outputs-file", missing.to_str().unwrap()]).unwrap_err();
+        assert!(err.ends_with("does not exist"), "{err}");
+        let err = plan(&["--all", "--outputs-file", dir.path().to_str().unwrap()]).unwrap_err();
+        assert!(err.ends_with("is a directory; name a file"), "{err}");
+
+        let new = dir.path().join("outputs.json");
+        plan(&["--all", "--outputs-file", new.to_str().unwrap()]).unwrap();
+        assert!(!new.exists(), "the check leaves no file behind");
+        fs::write(&new, "kept").unwrap();
+        plan(&["--all", "--outputs-file", new.to_str().unwrap()]).unwrap();
+        assert_eq!(fs::read_to_string(&new).unwrap(), "kept", "nor changes one");
     }
 
     fn change_set(ty: &str) -> ChangeSet {

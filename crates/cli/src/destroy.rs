@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use stackwright_deploy::{DeployError, Deployer, DestroyOutcome, StackTarget};
 
+use stackwright_synth::Synthesized;
+
 use crate::printer::{BOLD, WARNING, format_elapsed};
-use crate::select::WhenNoneNamed;
-use crate::session::{CmdResult, Context, Prompt, Tracker, interrupted, runtime};
+use crate::select::{WhenNoneNamed, select};
+use crate::session::{CmdResult, Context, Phase, Prompt, Signals, Tracker, interrupted, runtime};
 use crate::show::note_activity;
 
 /// `destroy`'s options.
@@ -26,45 +28,69 @@ pub(crate) struct DestroyArgs {
     role_arn: Option<String>,
 }
 
+/// The stacks `destroy` deletes, in deployment order (deleted in reverse), checked before
+/// anything is written; the error is the message to print.
+pub(crate) fn check(args: &DestroyArgs, s: &Synthesized) -> Result<Vec<String>, String> {
+    let names: Vec<&str> = s.stacks.iter().map(|x| x.name.as_str()).collect();
+    let chosen = select(
+        &names,
+        &args.stacks,
+        args.all,
+        WhenNoneNamed::TheOnlyOne("destroy"),
+    )?;
+    Ok(chosen.into_iter().map(|i| names[i].to_string()).collect())
+}
+
 pub(crate) fn destroy(
     ctx: &mut Context<'_>,
     args: &DestroyArgs,
+    stacks: &[String],
     prompt: &mut dyn Prompt,
 ) -> CmdResult {
-    let Some(mut targets) =
-        ctx.targets(&args.stacks, args.all, WhenNoneNamed::TheOnlyOne("destroy"))?
-    else {
-        return Ok(1);
-    };
+    let mut targets = ctx.targets(stacks)?;
     targets.reverse();
     let rt = runtime()?;
     let tracker = RefCell::new(Tracker::default());
     let p = ctx.p;
     let result = rt.block_on(async {
-        let deployer = Deployer::new(ctx.aws_for(&targets).await);
-        if !args.yes {
-            let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
-            let question = format!("Delete {} and every resource in it that is not retained?", names.join(", "));
-            match prompt.ask(&question).await {
-                Some(true) => {}
-                Some(false) => {
-                    writeln!(ctx.out, "nothing was deleted")?;
-                    return Ok(1);
-                }
-                None => {
-                    p.error_line(ctx.err,
-                        &"destroy needs confirmation, but standard input is not a terminal; pass --yes",
-                    )?;
-                    return Ok(1);
+        let mut signals = Signals::listen()?;
+        let aws = tokio::select! {
+            aws = ctx.aws_for(&targets) => aws,
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, None, &targets, &tracker).await?;
+                return Ok(why.code());
+            }
+        };
+        let deployer = Deployer::new(aws);
+        let run = async {
+            if !args.yes {
+                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                let question = format!(
+                    "Delete {} and every resource in it that is not retained?",
+                    names.join(", ")
+                );
+                match prompt.ask(&question).await {
+                    Some(true) => {}
+                    Some(false) => {
+                        writeln!(ctx.out, "nothing was deleted")?;
+                        return Ok(1);
+                    }
+                    None => {
+                        p.error_line(
+                            ctx.err,
+                            &"destroy needs confirmation, but standard input is not a terminal; pass --yes",
+                        )?;
+                        return Ok(1);
+                    }
                 }
             }
-        }
-        let run = destroy_all(ctx, &deployer, &targets, args, &tracker);
+            destroy_all(ctx, &deployer, &targets, args, &tracker).await
+        };
         tokio::select! {
             r = run => r,
-            _ = tokio::signal::ctrl_c() => {
-                interrupted(p, ctx.err, &deployer, &targets, &tracker).await?;
-                Ok(130)
+            why = signals.next() => {
+                interrupted(p, ctx.err, why, Some(&deployer), &targets, &tracker).await?;
+                Ok(why.code())
             }
         }
     });
@@ -81,7 +107,7 @@ async fn destroy_all(
 ) -> CmdResult {
     let p = ctx.p;
     for t in targets {
-        tracker.borrow_mut().current = Some((t.name.clone(), "being deleted".into()));
+        tracker.borrow_mut().start(&t.name, Phase::Deleting);
         let out = &mut *ctx.out;
         writeln!(out, "{}: deleting", p.paint(BOLD, &t.name))?;
         let r = deployer
@@ -129,8 +155,7 @@ async fn destroy_all(
                 return Ok(1);
             }
         }
-        tracker.borrow_mut().done.push(t.name.clone());
+        tracker.borrow_mut().finish(&t.name);
     }
-    tracker.borrow_mut().current = None;
     Ok(0)
 }

@@ -17,7 +17,7 @@ use stackwright_core::{App, ToDiagnostics};
 #[cfg(feature = "aws")]
 use stackwright_synth::Synthesized;
 use stackwright_synth::assembly::DEFAULT_OUT_DIR;
-use stackwright_synth::{SynthError, synthesize};
+use stackwright_synth::{CloudAssembly, SynthError, synthesize};
 
 use list::AwsOverride;
 use printer::Printer;
@@ -121,7 +121,20 @@ where
 }
 
 /// [`run`] with explicit arguments and output streams, for tests and embedding.
-/// Returns 0 on success, 1 when the app has problems, 2 for a bad command line.
+///
+/// Returns the exit code:
+///
+/// - 0: success (also for `--help` and `--version`, printed to `out`);
+/// - 1: the app has problems (build or synth errors), or a command failed (a deploy,
+///   AWS out of reach, a stack that would not delete, a change set declined);
+/// - 2: a bad command line: an unknown command or option, a malformed value, a stack
+///   pattern that matches no stack, a `--parameter` that no stack it is given to
+///   declares, an `--outputs-file` that cannot be written, an `--out` that is a file or a
+///   directory holding someone else's `manifest.json`. Arguments are checked before
+///   anything is written or asked of AWS, so nothing was;
+/// - 130 and 143: `deploy` or `destroy` stopped by Ctrl-C (SIGINT) or SIGTERM, after
+///   saying which stack was left in which state (128 and the signal's number, as a shell
+///   reports it).
 pub fn run_with<F, E, I, T>(
     args: I,
     build: F,
@@ -224,14 +237,28 @@ where
             return 1;
         }
     };
-    let result = match cli.command.unwrap_or(Command::Synth {
+    let command = cli.command.unwrap_or(Command::Synth {
         stacks: Vec::new(),
         quiet: false,
-    }) {
-        Command::Synth { stacks, quiet } => {
-            synth::synth(&p, &synthesized, &cli.out, &stacks, quiet, out, err)
+    });
+    // Every argument is checked before anything is written: a command that is refused
+    // leaves the output directory (and AWS) as they were.
+    if let Err(e) = CloudAssembly::check_dir(&cli.out) {
+        let _ = p.error(err, &e);
+        return 2;
+    }
+    let checked = match check(command, &synthesized) {
+        Ok(c) => c,
+        Err(message) => {
+            let _ = p.error_line(err, &message);
+            return 2;
         }
-        Command::List { status, offline } => {
+    };
+    let result = match checked {
+        Checked::Synth { printed, quiet } => {
+            synth::synth(&p, &synthesized, &cli.out, &printed, quiet, out, err)
+        }
+        Checked::List { status, offline } => {
             let lookup = list::Lookup {
                 status,
                 offline,
@@ -240,21 +267,23 @@ where
             list::list(&p, &synthesized, &cli.out, lookup, out, err)
         }
         #[cfg(feature = "aws")]
-        Command::Diff(args) => with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
-            diff::diff(ctx, &args)
-        }),
-        #[cfg(feature = "aws")]
-        Command::Deploy(args) => {
-            let mut prompt = prompt_for(&aws);
+        Checked::Diff(args, stacks) => {
             with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
-                deploy::deploy(ctx, &args, &mut *prompt)
+                diff::diff(ctx, &args, &stacks)
             })
         }
         #[cfg(feature = "aws")]
-        Command::Destroy(args) => {
+        Checked::Deploy(args, plan) => {
             let mut prompt = prompt_for(&aws);
-            with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
-                destroy::destroy(ctx, &args, &mut *prompt)
+            changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                deploy::deploy(ctx, &args, &plan, &mut *prompt)
+            })
+        }
+        #[cfg(feature = "aws")]
+        Checked::Destroy(args, stacks) => {
+            let mut prompt = prompt_for(&aws);
+            changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                destroy::destroy(ctx, &args, &stacks, &mut *prompt)
             })
         }
     };
@@ -265,6 +294,51 @@ where
             1
         }
     }
+}
+
+/// A command whose arguments were checked against the app.
+enum Checked {
+    Synth {
+        printed: Vec<usize>,
+        quiet: bool,
+    },
+    List {
+        status: bool,
+        offline: bool,
+    },
+    #[cfg(feature = "aws")]
+    Diff(diff::DiffArgs, Vec<String>),
+    #[cfg(feature = "aws")]
+    Deploy(deploy::DeployArgs, deploy::Plan),
+    #[cfg(feature = "aws")]
+    Destroy(destroy::DestroyArgs, Vec<String>),
+}
+
+/// Checks what the command line names against the app (the stacks, parameters, files),
+/// writing nothing; the error is the message to print.
+fn check(command: Command, s: &stackwright_synth::Synthesized) -> Result<Checked, String> {
+    Ok(match command {
+        Command::Synth { stacks, quiet } => Checked::Synth {
+            printed: synth::check(s, &stacks)?,
+            quiet,
+        },
+        Command::List { status, offline } => Checked::List { status, offline },
+        #[cfg(feature = "aws")]
+        Command::Diff(args) => {
+            let stacks = diff::check(&args, s)?;
+            Checked::Diff(args, stacks)
+        }
+        #[cfg(feature = "aws")]
+        Command::Deploy(args) => {
+            let plan = deploy::check(&args, s)?;
+            Checked::Deploy(args, plan)
+        }
+        #[cfg(feature = "aws")]
+        Command::Destroy(args) => {
+            let stacks = destroy::check(&args, s)?;
+            Checked::Destroy(args, stacks)
+        }
+    })
 }
 
 /// Who answers the questions: the terminal, or, for a program that brought its own AWS
@@ -300,4 +374,23 @@ fn with_assembly(
         aws,
     };
     command(&mut ctx)
+}
+
+/// [`with_assembly`] for the commands that change stacks (deploy, destroy), which must
+/// not stop half-way when standard output goes away: their report moves to standard
+/// error instead (see [`session::Streams`]).
+#[cfg(feature = "aws")]
+fn changing_stacks(
+    p: &Printer,
+    s: &Synthesized,
+    dir: &std::path::Path,
+    aws: AwsOverride,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    command: impl FnOnce(&mut session::Context<'_>) -> session::CmdResult,
+) -> session::CmdResult {
+    let streams = std::cell::RefCell::new(session::Streams::new(p, out, err));
+    let mut out = session::OutStream(&streams);
+    let mut err = session::ErrStream(&streams);
+    with_assembly(p, s, dir, aws, &mut out, &mut err, command)
 }

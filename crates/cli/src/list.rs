@@ -9,7 +9,7 @@ use stackwright_synth::Synthesized;
 
 use crate::printer::{BOLD, Printer};
 #[cfg(feature = "aws")]
-use crate::session::{Context, aws_configured, runtime};
+use crate::session::{Context, affects_every_stack, aws_configured, runtime};
 
 /// An AWS configuration from the embedding program, when the SDK is built in.
 #[cfg(feature = "aws")]
@@ -37,7 +37,7 @@ pub(crate) fn list(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Box<dyn std::error::Error>> {
-    let statuses = deployed_statuses(p, s, dir, lookup, err)?;
+    let (statuses, failure) = deployed_statuses(p, s, dir, lookup, err)?;
     for st in &s.stacks {
         writeln!(
             out,
@@ -56,8 +56,17 @@ pub(crate) fn list(
                 .unwrap_or_default()
         )?;
     }
+    // The statuses could not be looked up at all: said once, not once per stack.
+    if let Some(e) = failure {
+        p.error(err, &*e)?;
+        return Ok(1);
+    }
     Ok(0)
 }
+
+/// Each stack's deployed status (or why it is unknown), by name, and the error that kept
+/// the rest from being looked up, if one did.
+type Statuses = (IndexMap<String, String>, Option<Box<dyn std::error::Error>>);
 
 /// Each stack's deployed status (or why it is unknown), by name, when they are to be
 /// looked up.
@@ -68,12 +77,12 @@ fn deployed_statuses(
     dir: &Path,
     lookup: Lookup,
     err: &mut dyn Write,
-) -> Result<IndexMap<String, String>, Box<dyn std::error::Error>> {
-    use stackwright_deploy::{DeployError, Deployer, StackTarget};
+) -> Result<Statuses, Box<dyn std::error::Error>> {
+    use stackwright_deploy::{Deployer, StackTarget};
 
     let wanted = lookup.status || lookup.aws.is_some() || aws_configured();
     if lookup.offline || !wanted {
-        return Ok(IndexMap::new());
+        return Ok((IndexMap::new(), None));
     }
     let assembly = s.write(dir)?;
     let mut sink = std::io::sink();
@@ -93,9 +102,7 @@ fn deployed_statuses(
             let s = match deployer.status(t).await {
                 Ok(Some(s)) => s.status.to_string(),
                 Ok(None) => "not deployed".to_string(),
-                Err(DeployError::NoCredentials { .. }) => {
-                    "status unknown: no AWS credentials".to_string()
-                }
+                Err(e) if affects_every_stack(&e) => return (out, Some(e.into())),
                 Err(e) => format!(
                     "status unknown: {}",
                     e.to_string().lines().next().unwrap_or_default()
@@ -103,7 +110,7 @@ fn deployed_statuses(
             };
             out.insert(t.name.clone(), s);
         }
-        out
+        (out, None)
     }))
 }
 
@@ -114,6 +121,6 @@ fn deployed_statuses(
     _dir: &Path,
     _lookup: Lookup,
     _err: &mut dyn Write,
-) -> Result<IndexMap<String, String>, Box<dyn std::error::Error>> {
-    Ok(IndexMap::new())
+) -> Result<Statuses, Box<dyn std::error::Error>> {
+    Ok((IndexMap::new(), None))
 }

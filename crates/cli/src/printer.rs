@@ -155,14 +155,19 @@ impl Printer {
     }
 }
 
-#[cfg(feature = "aws")]
+/// What to do next, for the errors that know: an assembly's, a deploy's.
 fn hint_of(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    e.downcast_ref::<stackwright_deploy::DeployError>()
-        .and_then(stackwright_deploy::DeployError::hint)
-}
-
-#[cfg(not(feature = "aws"))]
-fn hint_of(_: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use stackwright_synth::assembly::AssemblyError;
+    if let Some(a) = e.downcast_ref::<AssemblyError>() {
+        return a.hint();
+    }
+    #[cfg(feature = "aws")]
+    if let Some(d) = e.downcast_ref::<stackwright_deploy::DeployError>() {
+        return match d {
+            stackwright_deploy::DeployError::Assembly(a) => a.hint(),
+            d => d.hint(),
+        };
+    }
     None
 }
 

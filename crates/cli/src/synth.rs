@@ -9,32 +9,31 @@ use stackwright_synth::{Synthesized, template_file_name};
 use crate::printer::{BOLD, Printer};
 use crate::select::{WhenNoneNamed, select};
 
+/// The templates the patterns name (indices into the stacks), each once, in deployment
+/// order; the error is the message to print.
+pub(crate) fn check(s: &Synthesized, patterns: &[String]) -> Result<Vec<usize>, String> {
+    let names: Vec<&str> = s.stacks.iter().map(|x| x.name.as_str()).collect();
+    select(&names, patterns, false, WhenNoneNamed::Nothing)
+}
+
+/// Writes the assembly, then prints the templates `printed` (already checked) and a table
+/// of what was written; with `quiet`, nothing but errors.
 pub(crate) fn synth(
     p: &Printer,
     s: &Synthesized,
     dir: &Path,
-    patterns: &[String],
+    printed: &[usize],
     quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Box<dyn std::error::Error>> {
-    let names: Vec<&str> = s.stacks.iter().map(|x| x.name.as_str()).collect();
-    let printed = match select(&names, patterns, false, WhenNoneNamed::Nothing) {
-        Ok(printed) => printed,
-        Err(message) => {
-            p.error_line(err, &message)?;
-            return Ok(1);
-        }
-    };
     let assembly = s.write(dir)?;
-    if !quiet {
-        p.diagnostics(err, &s.diagnostics)?;
-    }
-    for i in &printed {
-        out.write_all(s.bodies[*i].as_bytes())?;
-    }
     if quiet {
         return Ok(0);
+    }
+    p.diagnostics(err, &s.diagnostics)?;
+    for i in printed {
+        out.write_all(s.bodies[*i].as_bytes())?;
     }
     // The table goes where the templates do not, so `synth Stack > file` stays clean JSON.
     let table: &mut dyn Write = if printed.is_empty() { out } else { err };

@@ -62,20 +62,54 @@ fn test_credentials() -> SharedCredentialsProvider {
     SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "test"))
 }
 
+/// Three stacks in `account`, each after the one before.
+fn three(account: &'static str) -> impl FnOnce(&App) -> Result<(), CoreError> {
+    move |app| {
+        let mut before: Option<Stack> = None;
+        for name in ["Demo-Shared", "Demo-Base", "Demo-App"] {
+            let stack = Stack::new(app, name, Env::new(account, "us-east-1"))?;
+            Resource::new(&stack, "Topic", sns::Topic::default())?;
+            if let Some(b) = &before {
+                stack.add_dependency(b);
+            }
+            before = Some(stack);
+        }
+        Ok(())
+    }
+}
+
+/// `command` (with `extra` arguments) against `aws`; returns the exit code, stdout and
+/// stderr.
+fn cli(
+    command: &[&str],
+    build: impl FnOnce(&App) -> Result<(), CoreError>,
+    aws: Aws,
+) -> (u8, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap().to_string();
+    let args = ["app", "--out", &out_dir]
+        .into_iter()
+        .chain(command.iter().copied());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = stackwright_cli::run_with_aws(args, build, &mut out, &mut err, false, aws);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
 /// `diff` (with `extra` arguments) against `aws`; returns the exit code and stderr.
 fn diff(
     extra: &[&str],
     build: impl FnOnce(&App) -> Result<(), CoreError>,
     aws: Aws,
 ) -> (u8, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().to_str().unwrap().to_string();
-    let args = ["app", "--out", &out_dir, "diff"]
-        .into_iter()
-        .chain(extra.iter().copied());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = stackwright_cli::run_with_aws(args, build, &mut out, &mut err, false, aws);
-    (code, String::from_utf8(err).unwrap())
+    let command: Vec<&str> = std::iter::once("diff")
+        .chain(extra.iter().copied())
+        .collect();
+    let (code, _, err) = cli(&command, build, aws);
+    (code, err)
 }
 
 /// An endpoint where nothing listens, and what connecting to it says on this system.
@@ -194,5 +228,63 @@ fn an_error_body_the_sdk_cannot_read_is_shown_as_its_code_and_message() {
     assert_eq!(
         err,
         "error: Demo: DescribeStacks failed (ResourceAlreadyExistsException): The specified log group already exists\n"
+    );
+}
+
+#[test]
+fn list_and_diff_stop_at_the_first_connection_failure() {
+    let (endpoint, refused) = closed_endpoint();
+    for account in ["123456789012", ""] {
+        let (code, out, err) = cli(
+            &["list"],
+            three(account),
+            aws(&endpoint, test_credentials()),
+        );
+        assert_eq!(code, 1, "the statuses could not be looked up: {err}");
+        assert_eq!(
+            out.lines()
+                .map(|l| l.split("  ").next().unwrap())
+                .collect::<Vec<_>>(),
+            ["Demo-Shared", "Demo-Base", "Demo-App"],
+            "the stacks are still listed: {out}"
+        );
+        assert!(!out.contains("status unknown"), "{out}");
+        let action = if account.is_empty() {
+            "DescribeStacks"
+        } else {
+            "GetCallerIdentity"
+        };
+        assert_eq!(
+            err,
+            format!(
+                "error: Demo-Shared: {action} failed: could not connect: {refused}\n{NETWORK_HELP}\n"
+            ),
+            "said once: {err}"
+        );
+
+        let (code, err) = diff(&[], three(account), aws(&endpoint, test_credentials()));
+        assert_eq!(code, 1);
+        assert_eq!(
+            err,
+            format!(
+                "error: Demo-Shared: {action} failed: could not connect: {refused}\n{NETWORK_HELP}\n  not compared: Demo-Base, Demo-App\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn without_credentials_list_says_so_once() {
+    let (endpoint, _) = closed_endpoint();
+    let (code, _, err) = cli(
+        &["list"],
+        three("123456789012"),
+        aws(&endpoint, SharedCredentialsProvider::new(ExpiredSso)),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: no AWS credentials for stack Demo-Shared"),
+        "{err}"
     );
 }

@@ -323,5 +323,16 @@ mod tests {
         role.resource_type = "AWS::IAM::Role".into();
         cs.changes = vec![role];
         assert!(cs.is_security_relevant());
+        // `--require-approval security` does not ask for a scaling policy.
+        let mut scaling = change(ChangeAction::Modify, None);
+        scaling.resource_type = "AWS::AutoScaling::ScalingPolicy".into();
+        scaling.details.push(ChangeDetail {
+            name: Some("TargetTrackingConfiguration".into()),
+            requires_recreation: None,
+            change_source: None,
+        });
+        cs.changes = vec![scaling];
+        assert!(!cs.is_security_relevant());
+        assert_eq!(cs.changes[0].security_reason(), None);
     }
 }

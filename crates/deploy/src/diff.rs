@@ -385,9 +385,20 @@ fn property_impact(
     }
 }
 
+/// Types named like policies that grant nobody anything: a scaling policy says when to
+/// add instances, not who may do what (its properties, `TargetTrackingScalingPolicy...`,
+/// neither).
+const NOT_ACCESS_POLICIES: [&str; 2] = [
+    "AWS::AutoScaling::ScalingPolicy",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+];
+
 /// Why a change to a resource of this type, touching these top-level properties, matters
 /// for security.
 pub fn security_reason(resource_type: &str, properties: &[&str]) -> Option<&'static str> {
+    if NOT_ACCESS_POLICIES.contains(&resource_type) {
+        return None;
+    }
     if resource_type.starts_with("AWS::IAM::") {
         return Some("IAM");
     }
@@ -525,6 +536,32 @@ mod tests {
                 ("Role", "IAM"),
                 ("Sg", "security group rules")
             ]
+        );
+    }
+
+    #[test]
+    fn scaling_policies_are_not_resource_policies() {
+        for ty in [
+            "AWS::AutoScaling::ScalingPolicy",
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+        ] {
+            assert_eq!(
+                security_reason(ty, &["TargetTrackingScalingPolicyConfiguration"]),
+                None,
+                "{ty}"
+            );
+            assert_eq!(
+                security_reason(ty, &["StepScalingPolicyConfiguration"]),
+                None
+            );
+        }
+        assert_eq!(
+            security_reason("AWS::S3::BucketPolicy", &[]),
+            Some("resource policy")
+        );
+        assert_eq!(
+            security_reason("AWS::SQS::QueuePolicy", &["PolicyDocument"]),
+            Some("resource policy")
         );
     }
 

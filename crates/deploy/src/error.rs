@@ -211,6 +211,18 @@ impl DeployError {
         }
     }
 
+    /// Whether AWS could not be reached at all: no connection, or it broke before an
+    /// answer came. Any other call to the same endpoint fails the same way, so a command
+    /// going through many stacks can stop at the first.
+    pub fn is_connection_failure(&self) -> bool {
+        std::error::Error::source(self).is_some_and(|source| {
+            causes(source).any(|e| {
+                e.downcast_ref::<aws_sdk_cloudformation::error::ConnectorError>()
+                    .is_some()
+            })
+        })
+    }
+
     /// What to do next, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -533,6 +545,27 @@ mod tests {
         ] {
             assert!(!e.to_string().contains('\n'), "{e}");
         }
+    }
+
+    #[test]
+    fn connection_failures_are_known_by_their_cause() {
+        use aws_sdk_cloudformation::error::ConnectorError;
+        let aws = |source: Option<SdkCause>| DeployError::Aws {
+            stack: "App".into(),
+            action: "DescribeStacks",
+            code: None,
+            message: "could not connect: refused".into(),
+            hint: None,
+            source,
+        };
+        assert!(aws(Some(Box::new(ConnectorError::io("refused".into())))).is_connection_failure());
+        assert!(!aws(Some("HTTP 500".into())).is_connection_failure());
+        assert!(!aws(None).is_connection_failure());
+        let answered = DeployError::ChangeSetFailed {
+            stack: "App".into(),
+            reason: "no".into(),
+        };
+        assert!(!answered.is_connection_failure());
     }
 
     #[test]

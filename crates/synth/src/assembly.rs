@@ -4,6 +4,10 @@
 //! `<StackName>.template.json` per stack. Everything in it is a pure function of the code:
 //! pretty JSON with stable key order and a trailing newline, no timestamps, so two synths of
 //! the same code are byte-identical and the directory can be diffed and cached.
+//!
+//! The writer owns only what it wrote: the manifest and the templates the manifest names.
+//! Another file in the directory is never removed or overwritten, and a directory whose
+//! `manifest.json` is not a stackwright manifest is refused before anything is written.
 
 use std::fs;
 use std::io;
@@ -73,6 +77,7 @@ pub struct CloudAssembly {
 
 /// Failure to write or read an assembly.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AssemblyError {
     /// A file could not be written or read.
     #[error("{path}: {source}")]
@@ -91,6 +96,46 @@ pub enum AssemblyError {
         /// Why.
         reason: String,
     },
+    /// The assembly's path is a file (or something else that is not a directory).
+    #[error("{path} is not a directory")]
+    NotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The directory holds a `manifest.json` that stackwright did not write: nothing was
+    /// written into it, since what the other files belong to is unknown.
+    #[error("{path} is not a stackwright manifest ({reason}); nothing was written")]
+    ForeignManifest {
+        /// The manifest.
+        path: PathBuf,
+        /// Why it is not one.
+        reason: String,
+    },
+    /// A template would replace a file of the same name that no stackwright manifest in
+    /// the directory names.
+    #[error(
+        "{path} exists and was not written by stackwright (the manifest does not name it); nothing was written"
+    )]
+    ForeignFile {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl AssemblyError {
+    /// What to do next, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AssemblyError::NotADirectory { .. } => Some(
+                "the cloud assembly is a directory (created when missing): name one with --out"
+                    .into(),
+            ),
+            AssemblyError::ForeignManifest { .. } | AssemblyError::ForeignFile { .. } => {
+                Some("write the assembly somewhere else (--out DIR), or move that file away".into())
+            }
+            AssemblyError::BadManifest { .. } | AssemblyError::Io { .. } => None,
+        }
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> AssemblyError + '_ {
@@ -116,25 +161,42 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl CloudAssembly {
-    /// Writes the manifest and templates into `dir`, creating it, and removes templates of
-    /// stacks that no longer exist there. Files are replaced atomically (write, then rename)
-    /// so a reader never sees half a template.
+    /// Writes the manifest and templates into `dir`, creating it, and removes the templates
+    /// of stacks that no longer exist, which the manifest there names. Files are replaced
+    /// atomically (write, then rename) so a reader never sees half a template.
+    ///
+    /// Nothing is written when `dir` is not a directory, holds a `manifest.json` that is
+    /// not a stackwright manifest, or holds a file a template would replace that the
+    /// manifest does not name (see [`CloudAssembly::check_dir`]). Other files are left
+    /// alone.
     pub fn write(
         dir: &Path,
         manifest: Manifest,
         templates: &[(String, String)],
     ) -> Result<CloudAssembly, AssemblyError> {
+        let owned = owned_files(dir)?;
+        for (file, body) in templates {
+            let path = dir.join(file);
+            if !owned.contains(file)
+                && path.exists()
+                && !fs::read(&path).is_ok_and(|old| old == body.as_bytes())
+            {
+                return Err(AssemblyError::ForeignFile { path });
+            }
+        }
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         for (file, body) in templates {
             write_atomic(&dir.join(file), body.as_bytes())?;
         }
-        let keep: Vec<&str> = templates.iter().map(|(f, _)| f.as_str()).collect();
-        let entries = fs::read_dir(dir).map_err(io_err(dir))?;
-        for entry in entries {
-            let entry = entry.map_err(io_err(dir))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".template.json") && !keep.contains(&name.as_str()) {
-                fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
+        for stale in owned
+            .iter()
+            .filter(|f| !templates.iter().any(|(t, _)| t == *f))
+        {
+            let path = dir.join(stale);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
             }
         }
         write_atomic(
@@ -145,6 +207,13 @@ impl CloudAssembly {
             dir: dir.to_path_buf(),
             manifest,
         })
+    }
+
+    /// Whether an assembly may be written into `dir`: it is missing, or a directory with
+    /// no `manifest.json`, or one whose `manifest.json` stackwright wrote. Writes nothing;
+    /// for callers that check their arguments before doing anything.
+    pub fn check_dir(dir: &Path) -> Result<(), AssemblyError> {
+        owned_files(dir).map(|_| ())
     }
 
     /// Reads an assembly written by synth.
@@ -182,6 +251,73 @@ impl CloudAssembly {
         let path = self.dir.join(file);
         fs::read_to_string(&path).map_err(io_err(&path))
     }
+}
+
+/// What an earlier write left in `dir`, as its manifest says: the template files it
+/// names (plain file names only, never a path out of the directory). Refuses a `dir` that
+/// is not a directory, and a `manifest.json` that is not a stackwright manifest.
+fn owned_files(dir: &Path) -> Result<Vec<String>, AssemblyError> {
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(AssemblyError::NotADirectory {
+                path: dir.to_path_buf(),
+            });
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(dir)(e)),
+    }
+    let path = dir.join("manifest.json");
+    let text = match fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            // A directory, say: still not ours.
+            return Err(if path.is_dir() {
+                AssemblyError::ForeignManifest {
+                    path,
+                    reason: "a directory".into(),
+                }
+            } else {
+                io_err(&path)(e)
+            });
+        }
+    };
+    // Any version's manifest names its templates the same way; only the shape is asked.
+    #[derive(Deserialize)]
+    struct Owned {
+        #[allow(dead_code)]
+        version: u32,
+        stacks: IndexMap<String, OwnedStack>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct OwnedStack {
+        template_file: String,
+    }
+    let owned: Owned =
+        serde_json::from_slice(&text).map_err(|e| AssemblyError::ForeignManifest {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(owned
+        .stacks
+        .into_values()
+        .map(|s| s.template_file)
+        .filter(|f| is_template_name(f))
+        .collect())
+}
+
+/// A template file name an assembly may hold: `<something>.template.json`, in the
+/// directory itself.
+fn is_template_name(file: &str) -> bool {
+    let path = Path::new(file);
+    file.ends_with(".template.json")
+        && path.components().count() == 1
+        && matches!(
+            path.components().next(),
+            Some(std::path::Component::Normal(_))
+        )
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AssemblyError> {
@@ -223,25 +359,120 @@ mod tests {
         }
     }
 
+    fn write(dir: &Path, manifest: Manifest) -> Result<CloudAssembly, AssemblyError> {
+        CloudAssembly::write(dir, manifest, &[("A.template.json".into(), "{}\n".into())])
+    }
+
     #[test]
-    fn write_then_read_round_trips_and_prunes_stale_templates() {
+    fn write_then_read_round_trips_and_prunes_only_what_it_wrote() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("Old.template.json"), "{}").unwrap();
+        let mut old = manifest();
+        let mut gone = old.stacks["A"].clone();
+        gone.template_file = "Old.template.json".into();
+        old.stacks.insert("Old".into(), gone);
+        write(dir.path(), old).unwrap();
+        fs::write(dir.path().join("Old.template.json"), "{}\n").unwrap();
+        fs::write(dir.path().join("network.template.json"), "{}").unwrap();
         fs::write(dir.path().join("notes.txt"), "mine").unwrap();
-        let written = CloudAssembly::write(
-            dir.path(),
-            manifest(),
-            &[("A.template.json".into(), "{}\n".into())],
-        )
-        .unwrap();
-        assert!(!dir.path().join("Old.template.json").exists());
+
+        let written = write(dir.path(), manifest()).unwrap();
         assert!(
-            dir.path().join("notes.txt").exists(),
-            "only templates are pruned"
+            !dir.path().join("Old.template.json").exists(),
+            "the old manifest named it: a stack that is gone"
         );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("network.template.json")).unwrap(),
+            "{}",
+            "no manifest named it: not ours"
+        );
+        assert!(dir.path().join("notes.txt").exists());
         let read = CloudAssembly::read(dir.path()).unwrap();
         assert_eq!(read.manifest, written.manifest);
         assert_eq!(read.template_body("A").unwrap(), "{}\n");
+    }
+
+    #[test]
+    fn a_directory_with_a_foreign_manifest_is_refused_and_left_as_it_was() {
+        for foreign in ["{}", "{\"stacks\": []}", "not json", "{\"version\": 1}"] {
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(dir.path().join("manifest.json"), foreign).unwrap();
+            let err = write(dir.path(), manifest()).unwrap_err();
+            assert!(
+                matches!(err, AssemblyError::ForeignManifest { .. }),
+                "{foreign}: {err:?}"
+            );
+            assert!(
+                err.to_string().contains("is not a stackwright manifest"),
+                "{err}"
+            );
+            assert!(err.hint().unwrap().contains("--out"));
+            assert!(CloudAssembly::check_dir(dir.path()).is_err());
+            assert_eq!(
+                fs::read_to_string(dir.path().join("manifest.json")).unwrap(),
+                foreign
+            );
+            assert!(!dir.path().join("A.template.json").exists());
+        }
+    }
+
+    #[test]
+    fn a_file_no_manifest_names_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("A.template.json"), "someone's").unwrap();
+        let err = write(dir.path(), manifest()).unwrap_err();
+        assert!(matches!(err, AssemblyError::ForeignFile { .. }), "{err:?}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("A.template.json")).unwrap(),
+            "someone's"
+        );
+        assert!(!dir.path().join("manifest.json").exists());
+        // The same bytes lose nothing (an earlier write cut short before its manifest).
+        fs::write(dir.path().join("A.template.json"), "{}\n").unwrap();
+        write(dir.path(), manifest()).unwrap();
+    }
+
+    #[test]
+    fn a_manifest_cannot_make_the_writer_remove_files_elsewhere() {
+        let outer = tempfile::tempdir().unwrap();
+        let dir = outer.path().join("out");
+        fs::create_dir(&dir).unwrap();
+        fs::write(outer.path().join("x.template.json"), "keep").unwrap();
+        fs::write(dir.join("manifest.txt.json"), "keep").unwrap();
+        let mut tricky = manifest();
+        for (i, file) in [
+            "../x.template.json",
+            "manifest.txt.json",
+            "/x.template.json",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut s = tricky.stacks["A"].clone();
+            s.template_file = file.into();
+            tricky.stacks.insert(format!("T{i}"), s);
+        }
+        fs::write(dir.join("manifest.json"), to_pretty_json(&tricky)).unwrap();
+        write(&dir, manifest()).unwrap();
+        assert!(outer.path().join("x.template.json").exists());
+        assert!(dir.join("manifest.txt.json").exists());
+    }
+
+    #[test]
+    fn a_file_where_the_directory_should_be_is_not_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out");
+        fs::write(&file, "a file").unwrap();
+        let err = write(&file, manifest()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{} is not a directory", file.display())
+        );
+        assert!(matches!(
+            CloudAssembly::check_dir(&file),
+            Err(AssemblyError::NotADirectory { .. })
+        ));
+        assert!(CloudAssembly::check_dir(&dir.path().join("missing")).is_ok());
+        assert_eq!(fs::read_to_string(&file).unwrap(), "a file");
     }
 
     #[test]
