@@ -6,10 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use regex::Regex;
 use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
+
+mod pattern;
 
 /// CloudFormation's quotas per template.
 pub mod limits {
@@ -48,7 +49,6 @@ pub fn validate(stacks: &[StackArtifact]) -> Vec<Diagnostic> {
 #[derive(Default)]
 struct Validator {
     diagnostics: Vec<Diagnostic>,
-    patterns: HashMap<&'static str, Option<Regex>>,
 }
 
 /// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
@@ -379,13 +379,7 @@ impl Validator {
             ));
         }
         if let Some(pattern) = rules.pattern {
-            let re = self
-                .patterns
-                .entry(pattern)
-                .or_insert_with(|| Regex::new(pattern).ok());
-            if let Some(re) = re
-                && !re.is_match(s)
-            {
+            if pattern::pattern(pattern).is_match(s) == Some(false) {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "invalid-value",
