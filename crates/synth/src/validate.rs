@@ -37,9 +37,18 @@ pub mod limits {
 /// Validates every stack. The size limits apply to the template as deploy sends it:
 /// compact JSON, about half the size of the pretty file in the assembly.
 pub fn validate(stacks: &[StackArtifact]) -> Vec<Diagnostic> {
+    let sizes: Vec<usize> = stacks
+        .iter()
+        .map(|s| serde_json::to_string(&s.template).map_or(0, |s| s.len()))
+        .collect();
+    validate_sized(stacks, &sizes)
+}
+
+/// [`validate`] with each stack's compact size already known (synth gets them from
+/// writing the templates).
+pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) -> Vec<Diagnostic> {
     let mut v = Validator::default();
-    for stack in stacks {
-        let sent = serde_json::to_string(&stack.template).map_or(0, |s| s.len());
+    for (stack, &sent) in stacks.iter().zip(compact_sizes) {
         v.stack(stack, sent);
     }
     v.export_names(stacks);
@@ -378,17 +387,19 @@ impl Validator {
                 ),
             ));
         }
-        if let Some(pattern) = rules.pattern {
-            if pattern::pattern(pattern).is_match(s) == Some(false) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        path,
-                        format!("{at} is '{s}', which does not match the pattern CloudFormation requires"),
-                    )
-                    .with_hint(format!("the value must match {pattern}")),
-                );
-            }
+        if let Some(pattern) = rules.pattern
+            && pattern::pattern(pattern).is_match(s) == Some(false)
+        {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!(
+                        "{at} is '{s}', which does not match the pattern CloudFormation requires"
+                    ),
+                )
+                .with_hint(format!("the value must match {pattern}")),
+            );
         }
     }
 
