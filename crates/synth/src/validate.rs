@@ -4,6 +4,7 @@
 //! hand-written escape hatches are checked like everything else. Every finding names the
 //! construct path, the value at fault and a fix; the pass never stops at the first one.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value as Json};
@@ -86,10 +87,13 @@ impl Validator {
 
         self.limits(stack, body_len, resources, outputs, parameters, mappings);
 
-        let mut graph: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut graph: HashMap<&str, Vec<&str>> = HashMap::with_capacity(resources.len());
         for (lid, body) in resources {
             let info = stack.resources.get(lid);
-            let path = info.map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone());
+            let path: Cow<'_, str> = match info {
+                Some(i) => Cow::Borrowed(&i.path),
+                None => Cow::Owned(format!("{}/{lid}", stack.name)),
+            };
             let facts = info.map(|i| i.facts);
             if let (Some(facts), Some(props)) = (facts, body.get("Properties")) {
                 self.properties(&path, facts, props);
@@ -101,14 +105,13 @@ impl Validator {
             }
             let mut refs = Vec::new();
             collect_refs(body.get("Properties").unwrap_or(&Json::Null), &mut refs);
-            collect_refs(body.get("Metadata").unwrap_or(&Json::Null), &mut Vec::new());
             for r in &refs {
                 self.reference(stack, &path, r, resources, parameters);
             }
-            let mut edges: Vec<String> = refs
+            let mut edges: Vec<&str> = refs
                 .into_iter()
-                .filter(|r| resources.contains_key(&r.target))
-                .map(|r| r.target)
+                .filter(|r| resources.contains_key(&*r.target))
+                .map(|r| r.target.as_str())
                 .collect();
             if let Some(deps) = body.get("DependsOn") {
                 let deps: Vec<&str> = match deps {
@@ -118,12 +121,12 @@ impl Validator {
                 };
                 for d in deps {
                     if resources.contains_key(d) {
-                        edges.push(d.to_string());
+                        edges.push(d);
                     } else {
                         self.diagnostics.push(
                             Diagnostic::error(
                                 "unknown-reference",
-                                &path,
+                                &*path,
                                 format!(
                                     "DependsOn names '{d}', which is not a resource of stack '{}'",
                                     stack.name
@@ -139,7 +142,7 @@ impl Validator {
             {
                 self.diagnostics.push(Diagnostic::error(
                     "unknown-reference",
-                    &path,
+                    &*path,
                     format!(
                         "the resource's Condition '{c}' is not a condition of stack '{}'",
                         stack.name
@@ -226,7 +229,7 @@ impl Validator {
             ));
             return;
         };
-        self.object(path, facts.type_name, facts.shape, obj, "");
+        self.object(path, facts.type_name, facts.shape, obj, &mut String::new());
     }
 
     fn missing_required(&mut self, path: &str, shape: &Shape, obj: &Map<String, Json>, at: &str) {
@@ -254,17 +257,19 @@ impl Validator {
         type_name: &str,
         shape: &'static Shape,
         obj: &Map<String, Json>,
-        at: &str,
+        at: &mut String,
     ) {
         self.missing_required(path, shape, obj, at);
+        // `at` is the location being checked; each property extends it and cuts it back.
+        let mark = at.len();
         for (k, v) in obj {
-            let here = if at.is_empty() {
-                k.clone()
-            } else {
-                format!("{at}.{k}")
-            };
+            if mark > 0 {
+                at.push('.');
+            }
+            at.push_str(k);
+            let here = at.as_str();
             match shape.property(k) {
-                Some(p) => self.value(path, p, v, &here),
+                Some(p) => self.value(path, p, v, at),
                 None => {
                     let known: Vec<&str> = shape.properties.iter().map(|p| p.name).collect();
                     let hint = match closest(k, &known) {
@@ -281,10 +286,11 @@ impl Validator {
                     );
                 }
             }
+            at.truncate(mark);
         }
     }
 
-    fn value(&mut self, path: &str, prop: &'static Prop, v: &Json, at: &str) {
+    fn value(&mut self, path: &str, prop: &'static Prop, v: &Json, at: &mut String) {
         if is_intrinsic(v) {
             return;
         }
@@ -323,16 +329,24 @@ impl Validator {
             Ty::List(item) => match v {
                 Json::Array(items) => {
                     self.items(path, &prop.rules, items.len(), at);
+                    let mark = at.len();
                     for (i, it) in items.iter().enumerate() {
-                        self.value(path, item, it, &format!("{at}[{i}]"));
+                        use std::fmt::Write;
+                        write!(at, "[{i}]").expect("writing to a String cannot fail");
+                        self.value(path, item, it, at);
+                        at.truncate(mark);
                     }
                 }
                 _ => self.diagnostics.push(wrong("a list")),
             },
             Ty::Map(item) => match v {
                 Json::Object(o) => {
+                    let mark = at.len();
                     for (k, it) in o {
-                        self.value(path, item, it, &format!("{at}.{k}"));
+                        at.push('.');
+                        at.push_str(k);
+                        self.value(path, item, it, at);
+                        at.truncate(mark);
                     }
                 }
                 _ => self.diagnostics.push(wrong("an object")),
@@ -516,7 +530,7 @@ impl Validator {
         }
         match &r.attribute {
             None => {
-                if !resources.contains_key(&r.target) && !parameters.contains_key(&r.target) {
+                if !resources.contains_key(&*r.target) && !parameters.contains_key(&*r.target) {
                     self.diagnostics.push(
                         Diagnostic::error(
                             "unknown-reference",
@@ -528,7 +542,7 @@ impl Validator {
                 }
             }
             Some(attr) => {
-                if !resources.contains_key(&r.target) {
+                if !resources.contains_key(&*r.target) {
                     self.diagnostics.push(Diagnostic::error(
                         "unknown-reference",
                         path,
@@ -539,7 +553,7 @@ impl Validator {
                     ));
                     return;
                 }
-                let Some(info) = stack.resources.get(&r.target) else {
+                let Some(info) = stack.resources.get(&*r.target) else {
                     return;
                 };
                 if info.facts.attribute(attr).is_none() {
@@ -564,7 +578,7 @@ impl Validator {
         }
     }
 
-    fn cycles(&mut self, stack: &StackArtifact, graph: &HashMap<&str, Vec<String>>) {
+    fn cycles(&mut self, stack: &StackArtifact, graph: &HashMap<&str, Vec<&str>>) {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             Active,
@@ -589,7 +603,7 @@ impl Validator {
                     continue;
                 }
                 trail.last_mut().expect("trail is not empty").1 += 1;
-                let to = edges[next].as_str();
+                let to = edges[next];
                 let Some((to, _)) = graph.get_key_value(to) else {
                     continue;
                 };
@@ -656,41 +670,60 @@ impl Validator {
 
 /// A `Ref` or `Fn::GetAtt` found in a template.
 #[derive(Debug, PartialEq)]
-pub(crate) struct Reference {
-    pub(crate) target: String,
-    pub(crate) attribute: Option<String>,
+pub(crate) struct Reference<'t> {
+    pub(crate) target: Name<'t>,
+    pub(crate) attribute: Option<Name<'t>>,
+}
+
+/// A name borrowed from the template.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Name<'t>(&'t str);
+
+impl<'t> Name<'t> {
+    pub(crate) fn as_str(&self) -> &'t str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::ops::Deref for Name<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
 }
 
 /// Every `Ref`, `Fn::GetAtt` and `${...}` of `Fn::Sub` inside `v`.
-pub(crate) fn collect_refs(v: &Json, out: &mut Vec<Reference>) {
+pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
     match v {
         Json::Array(a) => a.iter().for_each(|i| collect_refs(i, out)),
         Json::Object(o) => {
             if o.len() == 1 {
                 if let Some(Json::String(t)) = o.get("Ref") {
                     out.push(Reference {
-                        target: t.clone(),
+                        target: Name(t),
                         attribute: None,
                     });
                     return;
                 }
                 if let Some(args) = o.get("Fn::GetAtt") {
-                    let parts: Option<(String, String)> = match args {
+                    let parts: Option<(&str, &str)> = match args {
                         Json::Array(a) => match a.as_slice() {
-                            [Json::String(t), Json::String(attr)] => {
-                                Some((t.clone(), attr.clone()))
-                            }
+                            [Json::String(t), Json::String(attr)] => Some((t, attr)),
                             _ => None,
                         },
-                        Json::String(s) => s
-                            .split_once('.')
-                            .map(|(t, a)| (t.to_string(), a.to_string())),
+                        Json::String(s) => s.split_once('.'),
                         _ => None,
                     };
                     if let Some((target, attribute)) = parts {
                         out.push(Reference {
-                            target,
-                            attribute: Some(attribute),
+                            target: Name(target),
+                            attribute: Some(Name(attribute)),
                         });
                     }
                     return;
@@ -709,8 +742,8 @@ pub(crate) fn collect_refs(v: &Json, out: &mut Vec<Reference>) {
                             continue;
                         }
                         let (target, attribute) = match name.split_once('.') {
-                            Some((t, a)) => (t.to_string(), Some(a.to_string())),
-                            None => (name.to_string(), None),
+                            Some((t, a)) => (Name(t), Some(Name(a))),
+                            None => (Name(name), None),
                         };
                         out.push(Reference { target, attribute });
                     }
