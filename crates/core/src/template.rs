@@ -228,7 +228,7 @@ fn build_stack(
             path: &path,
         };
         let meta = Expr::Object(s.metadata.clone());
-        sections.insert("Metadata", r.resolve(&meta));
+        sections.insert("Metadata", r.resolve_owned(meta));
     }
 
     for el in tree.descendants(stack) {
@@ -294,7 +294,7 @@ fn build_stack(
                         .map(|(k, v)| (k.clone(), Expr::Object(v.clone())))
                         .collect(),
                 );
-                mappings.insert(lid, r.resolve(&table));
+                mappings.insert(lid, r.resolve_owned(table));
             }
             NodeKind::Output(o) => {
                 let mut out = Map::new();
@@ -353,7 +353,7 @@ fn resource_json(
     let mut body = Map::new();
     body.insert("Type".into(), json!(facts.type_name));
     if !props.is_empty() {
-        body.insert("Properties".into(), r.resolve(&Expr::Object(props)));
+        body.insert("Properties".into(), r.resolve_owned(Expr::Object(props)));
     }
     let depends = depends_on(r, tree, el, &rn.depends_on);
     if !depends.is_empty() {
@@ -390,7 +390,7 @@ fn resource_json(
     }
     let metadata = inherited_metadata(tree, el, &rn.metadata);
     if !metadata.is_empty() {
-        body.insert("Metadata".into(), r.resolve(&Expr::Object(metadata)));
+        body.insert("Metadata".into(), r.resolve_owned(Expr::Object(metadata)));
     }
     Json::Object(body)
 }
