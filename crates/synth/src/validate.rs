@@ -88,23 +88,28 @@ impl Validator {
         self.limits(stack, body_len, resources, outputs, parameters, mappings);
 
         let mut graph: HashMap<&str, Vec<&str>> = HashMap::with_capacity(resources.len());
-        for (lid, body) in resources {
-            let info = stack.resources.get(lid);
+        for (i, (lid, body)) in resources.iter().enumerate() {
+            // Synth lists the resources' infos in template order; look up by key otherwise.
+            let info = match stack.resources.get_index(i) {
+                Some((id, info)) if id == lid => Some(info),
+                _ => stack.resources.get(lid),
+            };
             let path: Cow<'_, str> = match info {
                 Some(i) => Cow::Borrowed(&i.path),
                 None => Cow::Owned(format!("{}/{lid}", stack.name)),
             };
             let facts = info.map(|i| i.facts);
-            if let (Some(facts), Some(props)) = (facts, body.get("Properties")) {
+            let properties = field(body, "Properties");
+            if let (Some(facts), Some(props)) = (facts, properties) {
                 self.properties(&path, facts, props);
             } else if let Some(facts) = facts {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
             }
             if let Some(facts) = facts {
-                self.tags(&path, facts, body.get("Properties"));
+                self.tags(&path, facts, properties);
             }
             let mut refs = Vec::new();
-            collect_refs(body.get("Properties").unwrap_or(&Json::Null), &mut refs);
+            collect_refs(properties.unwrap_or(&Json::Null), &mut refs);
             for r in &refs {
                 self.reference(stack, &path, r, resources, parameters);
             }
@@ -113,7 +118,7 @@ impl Validator {
                 .filter(|r| resources.contains_key(&*r.target))
                 .map(|r| r.target.as_str())
                 .collect();
-            if let Some(deps) = body.get("DependsOn") {
+            if let Some(deps) = field(body, "DependsOn") {
                 let deps: Vec<&str> = match deps {
                     Json::String(s) => vec![s.as_str()],
                     Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
@@ -137,7 +142,7 @@ impl Validator {
                     }
                 }
             }
-            if let Some(c) = body.get("Condition").and_then(Json::as_str)
+            if let Some(c) = field(body, "Condition").and_then(Json::as_str)
                 && !conditions.contains_key(c)
             {
                 self.diagnostics.push(Diagnostic::error(
@@ -234,7 +239,7 @@ impl Validator {
 
     fn missing_required(&mut self, path: &str, shape: &Shape, obj: &Map<String, Json>, at: &str) {
         for p in shape.properties.iter().filter(|p| p.required) {
-            let present = obj.get(p.name).is_some_and(|v| !is_no_value(v));
+            let present = lookup(obj, p.name).is_some_and(|v| !is_no_value(v));
             if !present {
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -468,10 +473,10 @@ impl Validator {
         let (Some(tagging), Some(props)) = (facts.tagging, props) else {
             return;
         };
-        let pairs: Vec<(&str, &str)> = match props.get(tagging.property) {
+        let pairs: Vec<(&str, &str)> = match field(props, tagging.property) {
             Some(Json::Array(items)) => items
                 .iter()
-                .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value")?.as_str()?)))
+                .filter_map(|t| Some((field(t, "Key")?.as_str()?, field(t, "Value")?.as_str()?)))
                 .collect(),
             Some(Json::Object(o)) if !is_intrinsic_map(o) => o
                 .iter()
@@ -703,15 +708,18 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
     match v {
         Json::Array(a) => a.iter().for_each(|i| collect_refs(i, out)),
         Json::Object(o) => {
-            if o.len() == 1 {
-                if let Some(Json::String(t)) = o.get("Ref") {
+            // An intrinsic is an object of one entry: look at that entry, not up its key.
+            let single = if o.len() == 1 { o.iter().next() } else { None };
+            if let Some((key, value)) = single {
+                if let ("Ref", Json::String(t)) = (key.as_str(), value) {
                     out.push(Reference {
                         target: Name(t),
                         attribute: None,
                     });
                     return;
                 }
-                if let Some(args) = o.get("Fn::GetAtt") {
+                if key == "Fn::GetAtt" {
+                    let args = value;
                     let parts: Option<(&str, &str)> = match args {
                         Json::Array(a) => match a.as_slice() {
                             [Json::String(t), Json::String(attr)] => Some((t, attr)),
@@ -728,7 +736,8 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
                     }
                     return;
                 }
-                if let Some(sub) = o.get("Fn::Sub") {
+                if key == "Fn::Sub" {
+                    let sub = value;
                     let (text, vars) = match sub {
                         Json::String(s) => (s.as_str(), None),
                         Json::Array(a) => match a.as_slice() {
@@ -775,8 +784,23 @@ fn sub_variables(text: &str) -> Vec<&str> {
     out
 }
 
+/// `o.get(key)`, by a scan in the small objects templates are made of, which is cheaper
+/// than hashing the key.
+fn lookup<'a>(o: &'a Map<String, Json>, key: &str) -> Option<&'a Json> {
+    if o.len() <= 8 {
+        o.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        o.get(key)
+    }
+}
+
+/// `v.get(key)` for objects, as [`lookup`].
+fn field<'a>(v: &'a Json, key: &str) -> Option<&'a Json> {
+    v.as_object().and_then(|o| lookup(o, key))
+}
+
 fn is_no_value(v: &Json) -> bool {
-    v.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue")
+    field(v, "Ref").and_then(Json::as_str) == Some("AWS::NoValue")
 }
 
 fn at_prefix(at: &str) -> String {

@@ -39,7 +39,7 @@ impl Pattern {
     pub(crate) fn is_match(&self, s: &str) -> Option<bool> {
         if let Some(p) = &self.ascii
             && s.is_ascii()
-            && s.len().saturating_mul(p.insts.len()) <= MAX_WORK
+            && (p.run.is_some() || s.len().saturating_mul(p.insts.len()) <= MAX_WORK)
         {
             return Some(p.is_match(s.as_bytes()));
         }
@@ -419,6 +419,69 @@ enum Inst {
 #[derive(Debug)]
 struct Program {
     insts: Vec<Inst>,
+    /// The same pattern when it is one anchored run of a class, which needs no VM.
+    run: Option<Run>,
+}
+
+/// `^[set]{min,max}$`, or without the `$`: what most schema patterns are.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    set: Set,
+    min: u32,
+    max: Option<u32>,
+    to_end: bool,
+}
+
+impl Run {
+    fn of(node: &Node) -> Option<Run> {
+        let Node::Concat(items) = node else {
+            return None;
+        };
+        let (to_end, middle) = match items.as_slice() {
+            [Node::Start, middle, Node::End] => (true, middle),
+            [Node::Start, middle] => (false, middle),
+            _ => return None,
+        };
+        let (set, min, max) = match single(middle)? {
+            Node::Set(s) => (*s, 1, Some(1)),
+            Node::Repeat(inner, min, max) => match single(inner)? {
+                Node::Set(s) => (*s, *min, *max),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(Run {
+            set,
+            min,
+            max,
+            to_end,
+        })
+    }
+
+    fn is_match(&self, text: &[u8]) -> bool {
+        let run = text
+            .iter()
+            .position(|&b| self.set & (1 << b) == 0)
+            .unwrap_or(text.len());
+        if self.to_end {
+            // Every character is in the set and the count is in bounds.
+            run == text.len()
+                && run >= self.min as usize
+                && self.max.is_none_or(|m| run <= m as usize)
+        } else {
+            // A prefix of `min` characters of the set is enough.
+            run >= self.min as usize
+        }
+    }
+}
+
+/// The node a group of one item stands for.
+fn single(node: &Node) -> Option<&Node> {
+    match node {
+        Node::Concat(items) if items.len() == 1 => single(&items[0]),
+        Node::Concat(_) => None,
+        other => Some(other),
+    }
 }
 
 /// Patterns whose program would be larger than this are left to `regex`.
@@ -442,11 +505,21 @@ impl Program {
         let mut insts = Vec::new();
         emit(&node, &mut insts)?;
         insts.push(Inst::Match);
-        Some(Program { insts })
+        Some(Program {
+            insts,
+            run: Run::of(&node),
+        })
     }
 
     /// Whether the pattern matches anywhere in `text` (ASCII).
     fn is_match(&self, text: &[u8]) -> bool {
+        match self.run {
+            Some(run) => run.is_match(text),
+            None => self.run_vm(text),
+        }
+    }
+
+    fn run_vm(&self, text: &[u8]) -> bool {
         let n = self.insts.len();
         let mut current = Threads::new(n);
         let mut next = Threads::new(n);
@@ -703,6 +776,7 @@ mod tests {
         let patterns = all_patterns();
         assert!(patterns.len() > 50, "found {} patterns", patterns.len());
         let mut handled = 0;
+        let mut runs = 0;
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for source in patterns {
             let Some(program) = Program::new(source) else {
@@ -741,14 +815,16 @@ mod tests {
             }
             for case in cases {
                 let text = std::str::from_utf8(&case).expect("ASCII");
-                assert_eq!(
-                    program.is_match(&case),
-                    re.is_match(text),
-                    "pattern {source} on {text:?}"
-                );
+                let expected = re.is_match(text);
+                assert_eq!(program.run_vm(&case), expected, "{source} on {text:?}");
+                if let Some(run) = program.run {
+                    runs += 1;
+                    assert_eq!(run.is_match(&case), expected, "{source} on {text:?}");
+                }
             }
         }
         assert!(handled > 50, "only {handled} patterns are handled here");
+        assert!(runs > 0, "no pattern is a single run");
     }
 
     #[test]
