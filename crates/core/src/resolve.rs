@@ -20,10 +20,44 @@ pub(crate) struct Export {
     pub(crate) value: Json,
 }
 
+/// The logical id of every template element of one app, by node.
+pub(crate) struct LogicalIds {
+    app: u32,
+    ids: Vec<Option<String>>,
+}
+
+impl LogicalIds {
+    pub(crate) fn new(tree: &Tree) -> Self {
+        LogicalIds {
+            app: tree.serial,
+            ids: vec![None; tree.nodes.len()],
+        }
+    }
+
+    pub(crate) fn insert(&mut self, el: ElementId, id: String) {
+        self.ids[el.index as usize] = Some(id);
+    }
+
+    /// The id of `el`, when it is an element of this app.
+    pub(crate) fn get(&self, el: ElementId) -> Option<&String> {
+        if el.app != self.app {
+            return None;
+        }
+        self.ids.get(el.index as usize)?.as_ref()
+    }
+}
+
+impl std::ops::Index<ElementId> for LogicalIds {
+    type Output = String;
+    fn index(&self, el: ElementId) -> &String {
+        self.get(el).expect("every element has a logical id")
+    }
+}
+
 /// State shared by the resolution of every stack of one app.
 pub(crate) struct Resolution<'t> {
     pub(crate) tree: &'t Tree,
-    pub(crate) logical_ids: HashMap<ElementId, String>,
+    pub(crate) logical_ids: LogicalIds,
     /// Exports to add, per producing stack, keyed by output logical id.
     pub(crate) exports: HashMap<ElementId, IndexMap<String, Export>>,
     /// Stack dependencies found while resolving: consumer -> producers.
@@ -136,7 +170,7 @@ impl StackResolver<'_, '_> {
                     .with_hint(format!("create the {kind} in this stack as well")),
             );
         }
-        Json::String(self.res.logical_ids.get(&id).cloned().unwrap_or_default())
+        Json::String(self.res.logical_ids.get(id).cloned().unwrap_or_default())
     }
 
     fn foreign(&mut self, id: ElementId) {
@@ -177,7 +211,7 @@ impl StackResolver<'_, '_> {
                 return Json::Null;
             }
         };
-        let lid = self.res.logical_ids.get(&id).cloned().unwrap_or_default();
+        let lid = self.res.logical_ids.get(id).cloned().unwrap_or_default();
         let local = match attr {
             None => json!({ "Ref": lid }),
             Some(a) => json!({ "Fn::GetAtt": [lid, a] }),

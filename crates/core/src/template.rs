@@ -17,7 +17,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::Expr;
 use crate::facts::{ResourceFacts, TagFormat};
 use crate::logical_id;
-use crate::resolve::{Resolution, StackResolver, apply_override};
+use crate::resolve::{LogicalIds, Resolution, StackResolver, apply_override};
 use crate::stack::Env;
 use crate::tree::{ElementId, Node, NodeKind, Tree};
 
@@ -154,8 +154,8 @@ fn build(tree: &Tree) -> Build {
     }
 }
 
-fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> HashMap<ElementId, String> {
-    let mut ids = HashMap::new();
+fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> LogicalIds {
+    let mut ids = LogicalIds::new(tree);
     for &stack in tree.stacks.values() {
         let mut seen: HashMap<String, ElementId> = HashMap::new();
         for el in tree.descendants(stack) {
@@ -239,7 +239,7 @@ fn build_stack(
         if !node.kind.is_element() {
             continue;
         }
-        let lid = res.logical_ids[&el].clone();
+        let lid = res.logical_ids[el].clone();
         let path = tree.path_of(el);
         let mut r = StackResolver {
             res: &mut *res,
@@ -311,7 +311,7 @@ fn build_stack(
                 if let Some(c) = o.condition {
                     out.insert(
                         "Condition".into(),
-                        json!(r.res.logical_ids.get(&c).cloned().unwrap_or_default()),
+                        json!(r.res.logical_ids.get(c).cloned().unwrap_or_default()),
                     );
                 }
                 outputs.insert(lid, Json::Object(out));
@@ -375,7 +375,7 @@ fn resource_json(
         body.insert("DependsOn".into(), json!(depends));
     }
     if let Some(c) = rn.condition {
-        let id = r.res.logical_ids.get(&c).cloned().unwrap_or_default();
+        let id = r.res.logical_ids.get(c).cloned().unwrap_or_default();
         if tree.owns(c) && tree.node(c).stack != node.stack {
             r.res.diagnostics.push(
                 Diagnostic::error(
@@ -445,7 +445,7 @@ fn depends_on(
         }
         for d in tree.descendants(t) {
             if d != el && matches!(tree.node(d).kind, NodeKind::Resource(_)) {
-                out.push(r.res.logical_ids[&d].clone());
+                out.push(r.res.logical_ids[d].clone());
             }
         }
     }
