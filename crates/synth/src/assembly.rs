@@ -193,8 +193,17 @@ impl Pretty {
     fn string(&mut self, s: &str) {
         self.out.push('"');
         let bytes = s.as_bytes();
+        // Most strings need no escape at all: skip them eight bytes at a time.
+        let mut clean = 0;
+        while let Some(chunk) = bytes.get(clean..clean + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            if needs_escape(word) {
+                break;
+            }
+            clean += 8;
+        }
         let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        for (i, &b) in bytes.iter().enumerate().skip(clean) {
             if b >= 0x20 && b != b'"' && b != b'\\' {
                 continue;
             }
@@ -220,6 +229,19 @@ impl Pretty {
         self.out.push_str(&s[run..]);
         self.out.push('"');
     }
+}
+
+/// Whether any of the eight bytes is a control character, `"` or `\`.
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The classic tests: some byte below n is `(x - n*ONES) & !x & HIGH != 0`, some byte
+    // equal to c is a zero byte of `x ^ c*ONES`.
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    below_space | zero(quote) | zero(backslash) != 0
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -415,6 +437,34 @@ mod tests {
             let (text, compact) = render_template(&v);
             assert_eq!(text, to_pretty_json(&v));
             assert_eq!(compact, serde_json::to_string(&v).unwrap().len(), "{v}");
+        }
+    }
+
+    #[test]
+    fn escape_detection_sees_every_byte_that_needs_it() {
+        for b in 0..=255u8 {
+            let expected = b < 0x20 || b == b'"' || b == b'\\';
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = b;
+                assert_eq!(
+                    needs_escape(u64::from_le_bytes(word)),
+                    expected,
+                    "{b:#x} at {at}"
+                );
+            }
+        }
+        // Bytes next to each other that the arithmetic could confuse.
+        for (a, b) in [
+            (0x1F, 0x20),
+            (0x20, 0x1F),
+            (0x21, 0x22),
+            (0x5B, 0x5C),
+            (0x80, 0x00),
+        ] {
+            let word = u64::from_le_bytes([b'x', a, b, b'y', b'z', b'w', b'v', b'u']);
+            let expected = [a, b].iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+            assert_eq!(needs_escape(word), expected, "{a:#x} {b:#x}");
         }
     }
 
