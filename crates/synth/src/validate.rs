@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
@@ -59,6 +60,9 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
 #[derive(Default)]
 struct Validator {
     diagnostics: Vec<Diagnostic>,
+    /// The patterns used so far, by the address of their (static) text: a few dozen at
+    /// most, so a scan beats hashing the text for the process-wide cache.
+    patterns: Vec<(*const u8, usize, Arc<pattern::Pattern>)>,
 }
 
 /// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
@@ -75,6 +79,16 @@ pub(crate) fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
 }
 
 impl Validator {
+    fn pattern(&mut self, source: &'static str) -> Arc<pattern::Pattern> {
+        let key = (source.as_ptr(), source.len());
+        if let Some((_, _, p)) = self.patterns.iter().find(|(a, n, _)| (*a, *n) == key) {
+            return p.clone();
+        }
+        let p = pattern::pattern(source);
+        self.patterns.push((key.0, key.1, p.clone()));
+        p
+    }
+
     fn stack(&mut self, stack: &StackArtifact, body_len: usize) {
         let t = &stack.template;
         let section = |name: &str| t.get(name).and_then(Json::as_object);
@@ -87,7 +101,11 @@ impl Validator {
 
         self.limits(stack, body_len, resources, outputs, parameters, mappings);
 
-        let mut graph: HashMap<&str, Vec<&str>> = HashMap::with_capacity(resources.len());
+        // Edges between resources, by their position in the template.
+        let names: Vec<&str> = resources.keys().map(String::as_str).collect();
+        let position: HashMap<&str, usize> =
+            names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let mut graph: Vec<Vec<usize>> = Vec::with_capacity(resources.len());
         for (i, (lid, body)) in resources.iter().enumerate() {
             // Synth lists the resources' infos in template order; look up by key otherwise.
             let info = match stack.resources.get_index(i) {
@@ -113,10 +131,9 @@ impl Validator {
             for r in &refs {
                 self.reference(stack, &path, r, resources, parameters);
             }
-            let mut edges: Vec<&str> = refs
-                .into_iter()
-                .filter(|r| resources.contains_key(&*r.target))
-                .map(|r| r.target.as_str())
+            let mut edges: Vec<usize> = refs
+                .iter()
+                .filter_map(|r| position.get(r.target.as_str()).copied())
                 .collect();
             if let Some(deps) = field(body, "DependsOn") {
                 let deps: Vec<&str> = match deps {
@@ -125,7 +142,7 @@ impl Validator {
                     _ => Vec::new(),
                 };
                 for d in deps {
-                    if resources.contains_key(d) {
+                    if let Some(&d) = position.get(d) {
                         edges.push(d);
                     } else {
                         self.diagnostics.push(
@@ -154,7 +171,7 @@ impl Validator {
                     ),
                 ));
             }
-            graph.insert(lid.as_str(), edges);
+            graph.push(edges);
         }
         for (lid, out) in outputs {
             let path = format!("{}/{lid}", stack.name);
@@ -164,7 +181,7 @@ impl Validator {
                 self.reference(stack, &path, r, resources, parameters);
             }
         }
-        self.cycles(stack, &graph);
+        self.cycles(stack, &names, &graph);
     }
 
     fn limits(
@@ -336,8 +353,7 @@ impl Validator {
                     self.items(path, &prop.rules, items.len(), at);
                     let mark = at.len();
                     for (i, it) in items.iter().enumerate() {
-                        use std::fmt::Write;
-                        write!(at, "[{i}]").expect("writing to a String cannot fail");
+                        push_index(at, i);
                         self.value(path, item, it, at);
                         at.truncate(mark);
                     }
@@ -388,7 +404,12 @@ impl Validator {
             );
             return;
         }
-        let len = s.chars().count();
+        // Lengths are in characters; counting them is only needed when there is a bound.
+        let len = if rules.min_length.is_some() || rules.max_length.is_some() {
+            s.chars().count()
+        } else {
+            0
+        };
         if let Some(min) = rules.min_length.filter(|m| len < *m as usize) {
             self.diagnostics.push(Diagnostic::error(
                 "invalid-value",
@@ -407,7 +428,7 @@ impl Validator {
             ));
         }
         if let Some(pattern) = rules.pattern
-            && pattern::pattern(pattern).is_match(s) == Some(false)
+            && self.pattern(pattern).is_match(s) == Some(false)
         {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -583,48 +604,53 @@ impl Validator {
         }
     }
 
-    fn cycles(&mut self, stack: &StackArtifact, graph: &HashMap<&str, Vec<&str>>) {
+    /// Cycles in `graph` (edges between positions in `names`, the resources' logical ids),
+    /// visited from the resources in the order of their ids.
+    fn cycles(&mut self, stack: &StackArtifact, names: &[&str], graph: &[Vec<usize>]) {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             Active,
             Done,
         }
-        let mut marks: HashMap<&str, Mark> = HashMap::new();
+        let name = |i: usize| names[i];
+        let mut marks: Vec<Option<Mark>> = vec![None; graph.len()];
         let mut reported: HashSet<Vec<String>> = HashSet::new();
-        let mut order: Vec<&&str> = graph.keys().collect();
-        order.sort();
-        for &start in order {
-            if marks.contains_key(start) {
+        let mut order: Vec<usize> = (0..graph.len()).collect();
+        order.sort_by_key(|&i| name(i));
+        for start in order {
+            if marks[start].is_some() {
                 continue;
             }
             // Iterative DFS keeping the current trail, so a cycle can be printed.
-            let mut trail: Vec<(&str, usize)> = vec![(start, 0)];
-            marks.insert(start, Mark::Active);
+            let mut trail: Vec<(usize, usize)> = vec![(start, 0)];
+            marks[start] = Some(Mark::Active);
             while let Some((node, next)) = trail.last().copied() {
                 let edges = &graph[node];
                 if next == edges.len() {
-                    marks.insert(node, Mark::Done);
+                    marks[node] = Some(Mark::Done);
                     trail.pop();
                     continue;
                 }
                 trail.last_mut().expect("trail is not empty").1 += 1;
                 let to = edges[next];
-                let Some((to, _)) = graph.get_key_value(to) else {
+                if to >= graph.len() {
                     continue;
-                };
-                match marks.get(to) {
+                }
+                match marks[to] {
                     None => {
-                        marks.insert(to, Mark::Active);
+                        marks[to] = Some(Mark::Active);
                         trail.push((to, 0));
                     }
                     Some(Mark::Active) => {
-                        let from = trail.iter().position(|(n, _)| n == to).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            trail[from..].iter().map(|(n, _)| n.to_string()).collect();
+                        let from = trail.iter().position(|(n, _)| *n == to).unwrap_or(0);
+                        let mut cycle: Vec<String> = trail[from..]
+                            .iter()
+                            .map(|(n, _)| name(*n).to_string())
+                            .collect();
                         let mut key = cycle.clone();
                         key.sort();
                         if reported.insert(key) {
-                            cycle.push(to.to_string());
+                            cycle.push(name(to).to_string());
                             let first = stack
                                 .resources
                                 .get(&cycle[0])
@@ -782,6 +808,24 @@ fn sub_variables(text: &str) -> Vec<&str> {
         rest = &after[end + 1..];
     }
     out
+}
+
+/// Appends `[i]`.
+fn push_index(at: &mut String, i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    at.push('[');
+    at.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
+    at.push(']');
 }
 
 /// `o.get(key)`, by a scan in the small objects templates are made of, which is cheaper
