@@ -37,6 +37,19 @@ fn build_example_app() -> App {
     app
 }
 
+/// Templates from the production example's tree (built beforehand): ids, references,
+/// exports, tags.
+#[divan::bench(sample_count = 50)]
+fn build_example_templates(bencher: divan::Bencher) {
+    bencher
+        .with_inputs(|| {
+            let app = App::new();
+            production::app(&app).unwrap();
+            app
+        })
+        .bench_refs(|app| app.build());
+}
+
 /// Tree, validation and serialization of the production example, in memory.
 #[divan::bench(sample_count = 50)]
 fn synthesize_example() {

@@ -20,10 +20,44 @@ pub(crate) struct Export {
     pub(crate) value: Json,
 }
 
+/// The logical id of every template element of one app, by node.
+pub(crate) struct LogicalIds {
+    app: u32,
+    ids: Vec<Option<String>>,
+}
+
+impl LogicalIds {
+    pub(crate) fn new(tree: &Tree) -> Self {
+        LogicalIds {
+            app: tree.serial,
+            ids: vec![None; tree.nodes.len()],
+        }
+    }
+
+    pub(crate) fn insert(&mut self, el: ElementId, id: String) {
+        self.ids[el.index as usize] = Some(id);
+    }
+
+    /// The id of `el`, when it is an element of this app.
+    pub(crate) fn get(&self, el: ElementId) -> Option<&String> {
+        if el.app != self.app {
+            return None;
+        }
+        self.ids.get(el.index as usize)?.as_ref()
+    }
+}
+
+impl std::ops::Index<ElementId> for LogicalIds {
+    type Output = String;
+    fn index(&self, el: ElementId) -> &String {
+        self.get(el).expect("every element has a logical id")
+    }
+}
+
 /// State shared by the resolution of every stack of one app.
 pub(crate) struct Resolution<'t> {
     pub(crate) tree: &'t Tree,
-    pub(crate) logical_ids: HashMap<ElementId, String>,
+    pub(crate) logical_ids: LogicalIds,
     /// Exports to add, per producing stack, keyed by output logical id.
     pub(crate) exports: HashMap<ElementId, IndexMap<String, Export>>,
     /// Stack dependencies found while resolving: consumer -> producers.
@@ -39,41 +73,81 @@ pub(crate) struct StackResolver<'r, 't> {
 }
 
 impl StackResolver<'_, '_> {
+    /// The JSON of an expression of the tree.
     pub(crate) fn resolve(&mut self, e: &Expr) -> Json {
         match e {
+            Expr::Pseudo(_)
+            | Expr::RefLogicalId(_)
+            | Expr::Ref(_)
+            | Expr::GetAtt(..)
+            | Expr::ConditionRef(_) => self.leaf(e),
             Expr::Bool(b) => Json::Bool(*b),
-            Expr::Int(i) => json!(i),
-            Expr::Float(f) => serde_json::Number::from_f64(*f)
+            Expr::Int(i) => Json::Number((*i).into()),
+            Expr::Str(s) => Json::String(s.clone()),
+            _ => self.resolve_owned(e.clone()),
+        }
+    }
+
+    /// The JSON of an expression built for this template (a resource's properties),
+    /// moving its strings and keys into the JSON instead of copying them. Resolves in the
+    /// same order as [`StackResolver::resolve`], which decides the order of exports and
+    /// diagnostics.
+    pub(crate) fn resolve_owned(&mut self, e: Expr) -> Json {
+        match e {
+            Expr::Bool(b) => Json::Bool(b),
+            Expr::Int(i) => Json::Number(i.into()),
+            Expr::Float(f) => serde_json::Number::from_f64(f)
                 .map(Json::Number)
                 .unwrap_or(Json::Null),
-            Expr::Str(s) => Json::String(s.clone()),
-            Expr::List(items) => Json::Array(items.iter().map(|i| self.resolve(i)).collect()),
-            Expr::Object(map) => Json::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.resolve(v)))
-                    .collect(),
-            ),
+            Expr::Str(s) => Json::String(s),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.resolve_owned(i));
+                }
+                Json::Array(out)
+            }
+            Expr::Object(map) => {
+                let mut o = Map::with_capacity(map.len());
+                for (k, v) in map {
+                    let v = self.resolve_owned(v);
+                    o.insert(k, v);
+                }
+                Json::Object(o)
+            }
+            Expr::Concat(parts) => self.sub(parts),
+            Expr::If(c, a, b) => {
+                let c = self.local(c, "condition", "Fn::If");
+                let a = self.resolve_owned(*a);
+                let b = self.resolve_owned(*b);
+                json!({ "Fn::If": [c, a, b] })
+            }
+            Expr::FindInMap(m, a, b) => {
+                let m = self.local(m, "mapping", "Fn::FindInMap");
+                let a = self.resolve_owned(*a);
+                let b = self.resolve_owned(*b);
+                json!({ "Fn::FindInMap": [m, a, b] })
+            }
+            Expr::Call(name, arg) => {
+                let mut o = Map::new();
+                o.insert(name.to_string(), self.resolve_owned(*arg));
+                Json::Object(o)
+            }
+            leaf => self.leaf(&leaf),
+        }
+    }
+
+    /// References and pseudo parameters: nothing inside to move.
+    fn leaf(&mut self, e: &Expr) -> Json {
+        match e {
             Expr::Pseudo(p) => json!({ "Ref": p.name() }),
             Expr::RefLogicalId(id) => json!({ "Ref": id }),
             Expr::Ref(id) => self.reference(*id, None),
             Expr::GetAtt(id, attr) => self.reference(*id, Some(attr)),
-            Expr::Concat(parts) => self.sub(parts),
-            Expr::If(c, a, b) => {
-                let c = self.local(*c, "condition", "Fn::If");
-                json!({ "Fn::If": [c, self.resolve(a), self.resolve(b)] })
-            }
             Expr::ConditionRef(c) => {
                 json!({ "Condition": self.local(*c, "condition", "Condition") })
             }
-            Expr::FindInMap(m, a, b) => {
-                let m = self.local(*m, "mapping", "Fn::FindInMap");
-                json!({ "Fn::FindInMap": [m, self.resolve(a), self.resolve(b)] })
-            }
-            Expr::Call(name, arg) => {
-                let mut o = Map::new();
-                o.insert((*name).to_string(), self.resolve(arg));
-                Json::Object(o)
-            }
+            other => self.resolve_owned(other.clone()),
         }
     }
 
@@ -96,7 +170,7 @@ impl StackResolver<'_, '_> {
                     .with_hint(format!("create the {kind} in this stack as well")),
             );
         }
-        Json::String(self.res.logical_ids.get(&id).cloned().unwrap_or_default())
+        Json::String(self.res.logical_ids.get(id).cloned().unwrap_or_default())
     }
 
     fn foreign(&mut self, id: ElementId) {
@@ -137,7 +211,7 @@ impl StackResolver<'_, '_> {
                 return Json::Null;
             }
         };
-        let lid = self.res.logical_ids.get(&id).cloned().unwrap_or_default();
+        let lid = self.res.logical_ids.get(id).cloned().unwrap_or_default();
         let local = match attr {
             None => json!({ "Ref": lid }),
             Some(a) => json!({ "Fn::GetAtt": [lid, a] }),
@@ -228,43 +302,50 @@ impl StackResolver<'_, '_> {
 
     /// A string from parts: a plain string when all are literal, the single token when it
     /// stands alone, else `Fn::Sub`.
-    fn sub(&mut self, parts: &[Expr]) -> Json {
-        let mut flat = Vec::new();
-        flatten(parts, &mut flat);
-        let mut merged: Vec<Expr> = Vec::new();
-        for p in flat {
-            let text = match &p {
-                Expr::Str(s) => Some(s.clone()),
-                Expr::Int(i) => Some(i.to_string()),
-                Expr::Bool(b) => Some(b.to_string()),
-                _ => None,
+    fn sub(&mut self, parts: Vec<Expr>) -> Json {
+        let mut merged: Vec<Expr> = Vec::with_capacity(parts.len());
+        merge_literals(parts, &mut merged);
+        if merged.len() <= 1 {
+            return match merged.pop() {
+                None => Json::String(String::new()),
+                Some(Expr::Str(s)) => Json::String(s),
+                Some(single) => self.resolve_owned(single),
             };
-            match (text, merged.last_mut()) {
-                (Some(t), Some(Expr::Str(prev))) => prev.push_str(&t),
-                (Some(t), _) => merged.push(Expr::Str(t)),
-                (None, _) => merged.push(p),
-            }
-        }
-        match merged.as_slice() {
-            [] => return Json::String(String::new()),
-            [Expr::Str(s)] => return Json::String(s.clone()),
-            [single] => return self.resolve(single),
-            _ => {}
         }
         let mut template = String::new();
         let mut vars = Map::new();
-        for p in &merged {
+        for p in merged {
             match p {
-                Expr::Str(s) => template.push_str(&s.replace("${", "${!")),
-                Expr::Pseudo(ps) => template.push_str(&format!("${{{}}}", ps.name())),
-                Expr::RefLogicalId(id) => template.push_str(&format!("${{{id}}}")),
+                Expr::Str(s) => {
+                    if s.contains("${") {
+                        template.push_str(&s.replace("${", "${!"));
+                    } else {
+                        template.push_str(&s);
+                    }
+                }
+                Expr::Pseudo(ps) => {
+                    template.push_str("${");
+                    template.push_str(ps.name());
+                    template.push('}');
+                }
+                Expr::RefLogicalId(id) => {
+                    template.push_str("${");
+                    template.push_str(&id);
+                    template.push('}');
+                }
                 other => {
-                    let resolved = self.resolve(other);
+                    let resolved = self.resolve_owned(other);
                     match sub_reference(&resolved) {
-                        Some(r) => template.push_str(&format!("${{{r}}}")),
+                        Some(r) => {
+                            template.push_str("${");
+                            template.push_str(&r);
+                            template.push('}');
+                        }
                         None => {
                             let name = format!("Var{}", vars.len() + 1);
-                            template.push_str(&format!("${{{name}}}"));
+                            template.push_str("${");
+                            template.push_str(&name);
+                            template.push('}');
                             vars.insert(name, resolved);
                         }
                     }
@@ -279,11 +360,26 @@ impl StackResolver<'_, '_> {
     }
 }
 
-fn flatten(parts: &[Expr], out: &mut Vec<Expr>) {
+/// Flattens nested concatenations into `out`, merging adjacent literal parts (strings,
+/// numbers, booleans) into one string.
+fn merge_literals(parts: Vec<Expr>, out: &mut Vec<Expr>) {
     for p in parts {
-        match p {
-            Expr::Concat(inner) => flatten(inner, out),
-            other => out.push(other.clone()),
+        let text = match p {
+            Expr::Concat(inner) => {
+                merge_literals(inner, out);
+                continue;
+            }
+            Expr::Str(s) => s,
+            Expr::Int(i) => i.to_string(),
+            Expr::Bool(b) => b.to_string(),
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        match out.last_mut() {
+            Some(Expr::Str(prev)) => prev.push_str(&text),
+            _ => out.push(Expr::Str(text)),
         }
     }
 }

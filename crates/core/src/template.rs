@@ -7,6 +7,7 @@
 //! crate's validation pass over the templates built here.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value as Json, json};
@@ -16,7 +17,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::Expr;
 use crate::facts::{ResourceFacts, TagFormat};
 use crate::logical_id;
-use crate::resolve::{Resolution, StackResolver, apply_override};
+use crate::resolve::{LogicalIds, Resolution, StackResolver, apply_override};
 use crate::stack::Env;
 use crate::tree::{ElementId, Node, NodeKind, Tree};
 
@@ -79,9 +80,10 @@ fn build(tree: &Tree) -> Build {
     };
 
     let stack_ids: Vec<ElementId> = tree.stacks.values().copied().collect();
+    let mut tags = TagCache::new(tree);
     let mut built: Vec<(ElementId, Sections, IndexMap<String, ResourceInfo>)> = Vec::new();
     for &stack in &stack_ids {
-        let (sections, infos) = build_stack(&mut res, stack);
+        let (sections, infos) = build_stack(&mut res, stack, &mut tags);
         built.push((stack, sections, infos));
     }
 
@@ -142,7 +144,7 @@ fn build(tree: &Tree) -> Build {
                 .map(|d| tree.node(*d).name.clone())
                 .collect(),
             termination_protection: s.termination_protection,
-            tags: merged_tags([&tree.tags, &node.tags]),
+            tags: merged_tags([tree.tags.as_slice(), node.tags.as_slice()]),
             resources,
         });
     }
@@ -152,8 +154,8 @@ fn build(tree: &Tree) -> Build {
     }
 }
 
-fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> HashMap<ElementId, String> {
-    let mut ids = HashMap::new();
+fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> LogicalIds {
+    let mut ids = LogicalIds::new(tree);
     for &stack in tree.stacks.values() {
         let mut seen: HashMap<String, ElementId> = HashMap::new();
         for el in tree.descendants(stack) {
@@ -203,6 +205,7 @@ type Sections = IndexMap<&'static str, Json>;
 fn build_stack(
     res: &mut Resolution<'_>,
     stack: ElementId,
+    tags: &mut TagCache,
 ) -> (Sections, IndexMap<String, ResourceInfo>) {
     let tree = res.tree;
     let snode = tree.node(stack);
@@ -228,7 +231,7 @@ fn build_stack(
             path: &path,
         };
         let meta = Expr::Object(s.metadata.clone());
-        sections.insert("Metadata", r.resolve(&meta));
+        sections.insert("Metadata", r.resolve_owned(meta));
     }
 
     for el in tree.descendants(stack) {
@@ -236,7 +239,7 @@ fn build_stack(
         if !node.kind.is_element() {
             continue;
         }
-        let lid = res.logical_ids[&el].clone();
+        let lid = res.logical_ids[el].clone();
         let path = tree.path_of(el);
         let mut r = StackResolver {
             res: &mut *res,
@@ -246,7 +249,7 @@ fn build_stack(
         match &node.kind {
             NodeKind::Resource(rn) => {
                 let facts = rn.props.facts();
-                let body = resource_json(&mut r, tree, el, node, rn, facts);
+                let body = resource_json(&mut r, tree, el, node, rn, facts, tags);
                 resources.insert(lid.clone(), body);
                 infos.insert(lid, ResourceInfo { path, facts });
             }
@@ -294,7 +297,7 @@ fn build_stack(
                         .map(|(k, v)| (k.clone(), Expr::Object(v.clone())))
                         .collect(),
                 );
-                mappings.insert(lid, r.resolve(&table));
+                mappings.insert(lid, r.resolve_owned(table));
             }
             NodeKind::Output(o) => {
                 let mut out = Map::new();
@@ -308,7 +311,7 @@ fn build_stack(
                 if let Some(c) = o.condition {
                     out.insert(
                         "Condition".into(),
-                        json!(r.res.logical_ids.get(&c).cloned().unwrap_or_default()),
+                        json!(r.res.logical_ids.get(c).cloned().unwrap_or_default()),
                     );
                 }
                 outputs.insert(lid, Json::Object(out));
@@ -338,12 +341,20 @@ fn resource_json(
     node: &Node,
     rn: &crate::tree::ResourceNode,
     facts: &'static ResourceFacts,
+    tags: &mut TagCache,
 ) -> Json {
     let mut props = rn.props.to_properties();
+    // When the resource sets no tags itself and has no overrides, the inherited tags only
+    // append the tag property: write that straight as JSON.
+    let mut direct_tags = None;
     if let Some(tagging) = facts.tagging {
-        let inherited = inherited_tags(tree, el);
+        let inherited = tags.of(tree, el);
         if !inherited.is_empty() {
-            apply_tags(&mut props, tagging.property, tagging.format, inherited);
+            if rn.overrides.is_empty() && !props.contains_key(tagging.property) {
+                direct_tags = Some((tagging.property, tags_json(&inherited, tagging.format)));
+            } else {
+                apply_tags(&mut props, tagging.property, tagging.format, &inherited);
+            }
         }
     }
     for (path, value) in &rn.overrides {
@@ -352,15 +363,19 @@ fn resource_json(
 
     let mut body = Map::new();
     body.insert("Type".into(), json!(facts.type_name));
-    if !props.is_empty() {
-        body.insert("Properties".into(), r.resolve(&Expr::Object(props)));
+    if !props.is_empty() || direct_tags.is_some() {
+        let mut properties = r.resolve_owned(Expr::Object(props));
+        if let (Some((property, value)), Json::Object(o)) = (direct_tags, &mut properties) {
+            o.insert(property.to_string(), value);
+        }
+        body.insert("Properties".into(), properties);
     }
     let depends = depends_on(r, tree, el, &rn.depends_on);
     if !depends.is_empty() {
         body.insert("DependsOn".into(), json!(depends));
     }
     if let Some(c) = rn.condition {
-        let id = r.res.logical_ids.get(&c).cloned().unwrap_or_default();
+        let id = r.res.logical_ids.get(c).cloned().unwrap_or_default();
         if tree.owns(c) && tree.node(c).stack != node.stack {
             r.res.diagnostics.push(
                 Diagnostic::error(
@@ -390,7 +405,7 @@ fn resource_json(
     }
     let metadata = inherited_metadata(tree, el, &rn.metadata);
     if !metadata.is_empty() {
-        body.insert("Metadata".into(), r.resolve(&Expr::Object(metadata)));
+        body.insert("Metadata".into(), r.resolve_owned(Expr::Object(metadata)));
     }
     Json::Object(body)
 }
@@ -430,7 +445,7 @@ fn depends_on(
         }
         for d in tree.descendants(t) {
             if d != el && matches!(tree.node(d).kind, NodeKind::Resource(_)) {
-                out.push(r.res.logical_ids[&d].clone());
+                out.push(r.res.logical_ids[d].clone());
             }
         }
     }
@@ -439,23 +454,67 @@ fn depends_on(
     out
 }
 
-/// The tags of the app and every scope from the stack down to `el`; nearer wins.
-fn inherited_tags(tree: &Tree, el: ElementId) -> Vec<(String, String)> {
-    let mut chain = Vec::new();
-    let mut cur = Some(el);
-    while let Some(c) = cur {
-        let n = tree.node(c);
-        chain.push(&n.tags);
-        cur = n.parent;
+/// The tags of the app and every scope from the stack down to a node (nearer wins), by
+/// node: siblings share their scopes' tags, so each scope's are merged once.
+struct TagCache(Vec<Option<TagList>>);
+
+/// Tags as `(key, value)`, sorted by key.
+type TagList = Rc<[(String, String)]>;
+
+impl TagCache {
+    fn new(tree: &Tree) -> Self {
+        TagCache(vec![None; tree.nodes.len()])
     }
-    chain.push(&tree.tags);
-    chain.reverse();
-    merged_tags(chain)
+
+    fn of(&mut self, tree: &Tree, id: ElementId) -> TagList {
+        if let Some(t) = &self.0[id.index as usize] {
+            return t.clone();
+        }
+        let node = tree.node(id);
+        let merged: TagList = match node.parent {
+            None => merged_tags([tree.tags.as_slice(), node.tags.as_slice()]).into(),
+            Some(parent) => {
+                let above = self.of(tree, parent);
+                if node.tags.is_empty() {
+                    above
+                } else {
+                    merged_tags([&*above, node.tags.as_slice()]).into()
+                }
+            }
+        };
+        self.0[id.index as usize] = Some(merged.clone());
+        merged
+    }
+}
+
+/// Inherited tags (sorted by key) in the tag property's format, as `apply_tags` writes them
+/// for a resource that sets none itself.
+fn tags_json(inherited: &[(String, String)], format: TagFormat) -> Json {
+    let pair = |k: &str, v: &str| {
+        let mut o = Map::with_capacity(3);
+        o.insert("Key".into(), Json::String(k.to_string()));
+        if format == TagFormat::PropagateAtLaunchList {
+            o.insert("PropagateAtLaunch".into(), Json::Bool(true));
+        }
+        o.insert("Value".into(), Json::String(v.to_string()));
+        Json::Object(o)
+    };
+    match format {
+        TagFormat::Map => Json::Object(
+            inherited
+                .iter()
+                .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                .collect(),
+        ),
+        TagFormat::KeyValueList | TagFormat::PropagateAtLaunchList => {
+            Json::Array(inherited.iter().map(|(k, v)| pair(k, v)).collect())
+        }
+    }
 }
 
 /// Merges tag lists, later ones winning for the same key, sorted by key.
 fn merged_tags<'a>(
-    lists: impl IntoIterator<Item = &'a Vec<(String, String)>>,
+    lists: impl IntoIterator<Item = &'a [(String, String)]>,
 ) -> Vec<(String, String)> {
     let mut map: IndexMap<&str, &str> = IndexMap::new();
     for list in lists {
@@ -476,7 +535,7 @@ fn apply_tags(
     props: &mut IndexMap<String, Expr>,
     property: &str,
     format: TagFormat,
-    inherited: Vec<(String, String)>,
+    inherited: &[(String, String)],
 ) {
     let existing = props.get(property);
     if existing.is_some_and(|e| !matches!(e, Expr::List(_) | Expr::Object(_))) {
@@ -505,17 +564,17 @@ fn apply_tags(
     let mut merged: IndexMap<String, Expr> = IndexMap::new();
     for (k, v) in inherited {
         let e = match format {
-            TagFormat::Map => Expr::Str(v),
+            TagFormat::Map => Expr::str(v),
             TagFormat::KeyValueList => {
-                Expr::object([("Key", Expr::str(&k)), ("Value", Expr::Str(v))])
+                Expr::object([("Key", Expr::str(k)), ("Value", Expr::str(v))])
             }
             TagFormat::PropagateAtLaunchList => Expr::object([
-                ("Key", Expr::str(&k)),
+                ("Key", Expr::str(k)),
                 ("PropagateAtLaunch", Expr::Bool(true)),
-                ("Value", Expr::Str(v)),
+                ("Value", Expr::str(v)),
             ]),
         };
-        merged.insert(k, e);
+        merged.insert(k.clone(), e);
     }
     for (k, v) in own {
         merged.insert(k, v);

@@ -251,12 +251,16 @@ impl AppRef {
                 id: name.to_string(),
             });
         }
-        let scope_path = tree.path_of(parent);
-        check_child_id(&scope_path, name)?;
+        // The scope's path is only needed for an error, so it is only made for one.
+        check_child_id(name).map_err(|reason| CoreError::InvalidId {
+            scope: tree.path_of(parent),
+            id: name.to_string(),
+            reason,
+        })?;
         let parent_node = &tree.nodes[parent.index as usize];
         if parent_node.children.contains_key(name) {
             return Err(CoreError::DuplicateId {
-                scope: scope_path,
+                scope: tree.path_of(parent),
                 id: name.to_string(),
             });
         }
@@ -383,22 +387,14 @@ impl Tree {
 
 /// A child id must be non-empty, must not contain the path separator, and must contain a
 /// letter or digit that a logical id can be made from.
-fn check_child_id(scope: &str, id: &str) -> Result<(), CoreError> {
-    let reason = if id.is_empty() {
-        Some("it is empty")
+fn check_child_id(id: &str) -> Result<(), &'static str> {
+    if id.is_empty() {
+        Err("it is empty")
     } else if id.contains('/') {
-        Some("it contains '/', the path separator")
+        Err("it contains '/', the path separator")
     } else if !id.chars().any(|c| c.is_ascii_alphanumeric()) {
-        Some("it has no ASCII letter or digit to derive a logical id from")
+        Err("it has no ASCII letter or digit to derive a logical id from")
     } else {
-        None
-    };
-    match reason {
-        Some(reason) => Err(CoreError::InvalidId {
-            scope: scope.to_string(),
-            id: id.to_string(),
-            reason,
-        }),
-        None => Ok(()),
+        Ok(())
     }
 }

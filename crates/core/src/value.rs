@@ -190,14 +190,18 @@ impl Value<String> {
 }
 
 fn write_json(e: &Expr, parts: &mut Vec<Expr>, text: &mut String) {
-    let quoted = |s: &str| serde_json::to_string(s).expect("strings always serialize");
+    use std::fmt::Write;
     match e {
-        Expr::Bool(b) => text.push_str(&b.to_string()),
-        Expr::Int(i) => text.push_str(&i.to_string()),
+        Expr::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
+        Expr::Int(i) => write!(text, "{i}").expect("writing to a String cannot fail"),
         Expr::Float(f) => text.push_str(
             &serde_json::Number::from_f64(*f).map_or_else(|| "null".to_string(), |n| n.to_string()),
         ),
-        Expr::Str(s) => text.push_str(&quoted(s)),
+        Expr::Str(s) => {
+            text.push('"');
+            escape_json_into(text, s);
+            text.push('"');
+        }
         Expr::List(items) => {
             text.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -214,8 +218,9 @@ fn write_json(e: &Expr, parts: &mut Vec<Expr>, text: &mut String) {
                 if i > 0 {
                     text.push(',');
                 }
-                text.push_str(&quoted(k));
-                text.push(':');
+                text.push('"');
+                escape_json_into(text, k);
+                text.push_str("\":");
                 write_json(v, parts, text);
             }
             text.push('}');
@@ -224,10 +229,7 @@ fn write_json(e: &Expr, parts: &mut Vec<Expr>, text: &mut String) {
             text.push('"');
             for item in items {
                 match item {
-                    Expr::Str(s) => {
-                        let q = quoted(s);
-                        text.push_str(&q[1..q.len() - 1]);
-                    }
+                    Expr::Str(s) => escape_json_into(text, s),
                     token => splice(token, parts, text),
                 }
             }
@@ -239,6 +241,36 @@ fn write_json(e: &Expr, parts: &mut Vec<Expr>, text: &mut String) {
             text.push('"');
         }
     }
+}
+
+/// Appends `s` escaped as serde_json escapes a string's contents: `"`, `\` and control
+/// characters, nothing else.
+fn escape_json_into(out: &mut String, s: &str) {
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        // Every byte that needs escaping is ASCII, so the runs are whole characters.
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0C => out.push_str("\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xF)]));
+            }
+        }
+    }
+    out.push_str(&s[run..]);
 }
 
 /// Ends the literal text so far and adds `token` as a part of its own.
@@ -495,6 +527,32 @@ impl<T, K: Into<String>, I: Into<Value<T>>, const N: usize> From<[(K, I); N]> fo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_text_escapes_as_serde_json_does() {
+        let strings = [
+            "plain",
+            "quote \" backslash \\ slash /",
+            "tab\tnewline\ncr\r",
+            "\u{8}\u{c}\u{0}\u{1f}\u{7f}",
+            "grüße ☃ \u{1F600}",
+        ];
+        let expr = Expr::object(strings.iter().map(|s| {
+            (
+                *s,
+                Expr::List(vec![Expr::str(*s), Expr::Int(-7), Expr::Bool(true)]),
+            )
+        }));
+        let mut json = serde_json::Map::new();
+        for s in strings {
+            json.insert(s.to_string(), serde_json::json!([s, -7, true]));
+        }
+        let text = Value::<String>::json_text(&expr);
+        assert_eq!(
+            text.expr().as_literal_str().as_deref(),
+            Some(serde_json::Value::Object(json).to_string().as_str())
+        );
+    }
 
     #[test]
     fn format_splits_literals_and_tokens() {

@@ -6,6 +6,7 @@
 
 use stackwright_core::l1::{kms, logs, ssm};
 use stackwright_core::{App, Construct, Env, Resource, Scope, Stack, cfn_format};
+use stackwright_synth::validate::validate;
 use stackwright_synth::{Synth, synthesize};
 
 fn main() {
@@ -70,6 +71,15 @@ fn build_only(bencher: divan::Bencher, n: usize) {
     bencher
         .with_inputs(|| app_with(n))
         .bench_values(|app| app.build());
+}
+
+/// The validation pass alone, over templates built beforehand (its public form, which also
+/// measures each template's compact size).
+#[divan::bench(args = [100, 1_000, 10_000], sample_count = 10)]
+fn validate_only(bencher: divan::Bencher, n: usize) {
+    bencher
+        .with_inputs(|| app_with(n).build())
+        .bench_refs(|build| validate(&build.stacks));
 }
 
 #[divan::bench(args = [100, 1_000, 10_000], sample_count = 10)]

@@ -7,9 +7,9 @@ use stackwright_core::{App, Diagnostics, StackArtifact};
 
 use crate::assembly::{
     AssemblyError, CloudAssembly, DEFAULT_OUT_DIR, Environment, MANIFEST_VERSION, Manifest,
-    ManifestStack, sha256_hex, to_pretty_json,
+    ManifestStack, render_template, sha256_hex,
 };
-use crate::validate::validate;
+use crate::validate::validate_sized;
 
 /// Why synth produced no assembly.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +45,15 @@ pub struct SynthOutput {
 /// Builds and validates every stack in memory, reporting every problem at once.
 pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
     let build = app.build();
-    let bodies: Vec<String> = build
+    let (bodies, compact_sizes): (Vec<String>, Vec<usize>) = build
         .stacks
         .iter()
-        .map(|s| to_pretty_json(&s.template))
-        .collect();
+        .map(|s| render_template(&s.template))
+        .unzip();
     let mut diagnostics = build.diagnostics;
-    diagnostics.0.extend(validate(&build.stacks));
+    diagnostics
+        .0
+        .extend(validate_sized(&build.stacks, &compact_sizes));
     diagnostics.0.extend(app.run_checks(&build.stacks));
     if diagnostics.has_errors() {
         return Err(SynthError::Invalid(diagnostics));
@@ -103,13 +105,13 @@ impl Synthesized {
 
     /// Writes the cloud assembly into `dir`.
     pub fn write(&self, dir: &Path) -> Result<CloudAssembly, AssemblyError> {
-        let files: Vec<(String, String)> = self
+        let files: Vec<(String, &str)> = self
             .stacks
             .iter()
             .zip(&self.bodies)
-            .map(|(s, b)| (template_file_name(&s.name), b.clone()))
+            .map(|(s, b)| (template_file_name(&s.name), b.as_str()))
             .collect();
-        CloudAssembly::write(dir, self.manifest(), &files)
+        CloudAssembly::write_files(dir, self.manifest(), &files)
     }
 }
 

@@ -4,12 +4,15 @@
 //! hand-written escape hatches are checked like everything else. Every finding names the
 //! construct path, the value at fault and a fix; the pass never stops at the first one.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use regex::Regex;
 use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
+
+mod pattern;
 
 /// CloudFormation's quotas per template.
 pub mod limits {
@@ -36,9 +39,18 @@ pub mod limits {
 /// Validates every stack. The size limits apply to the template as deploy sends it:
 /// compact JSON, about half the size of the pretty file in the assembly.
 pub fn validate(stacks: &[StackArtifact]) -> Vec<Diagnostic> {
+    let sizes: Vec<usize> = stacks
+        .iter()
+        .map(|s| serde_json::to_string(&s.template).map_or(0, |s| s.len()))
+        .collect();
+    validate_sized(stacks, &sizes)
+}
+
+/// [`validate`] with each stack's compact size already known (synth gets them from
+/// writing the templates).
+pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) -> Vec<Diagnostic> {
     let mut v = Validator::default();
-    for stack in stacks {
-        let sent = serde_json::to_string(&stack.template).map_or(0, |s| s.len());
+    for (stack, &sent) in stacks.iter().zip(compact_sizes) {
         v.stack(stack, sent);
     }
     v.export_names(stacks);
@@ -48,7 +60,9 @@ pub fn validate(stacks: &[StackArtifact]) -> Vec<Diagnostic> {
 #[derive(Default)]
 struct Validator {
     diagnostics: Vec<Diagnostic>,
-    patterns: HashMap<&'static str, Option<Regex>>,
+    /// The patterns used so far, by the address of their (static) text: a few dozen at
+    /// most, so a scan beats hashing the text for the process-wide cache.
+    patterns: Vec<(*const u8, usize, Arc<pattern::Pattern>)>,
 }
 
 /// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
@@ -65,6 +79,16 @@ pub fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
 }
 
 impl Validator {
+    fn pattern(&mut self, source: &'static str) -> Arc<pattern::Pattern> {
+        let key = (source.as_ptr(), source.len());
+        if let Some((_, _, p)) = self.patterns.iter().find(|(a, n, _)| (*a, *n) == key) {
+            return p.clone();
+        }
+        let p = pattern::pattern(source);
+        self.patterns.push((key.0, key.1, p.clone()));
+        p
+    }
+
     fn stack(&mut self, stack: &StackArtifact, body_len: usize) {
         let t = &stack.template;
         let section = |name: &str| t.get(name).and_then(Json::as_object);
@@ -77,44 +101,54 @@ impl Validator {
 
         self.limits(stack, body_len, resources, outputs, parameters, mappings);
 
-        let mut graph: HashMap<&str, Vec<String>> = HashMap::new();
-        for (lid, body) in resources {
-            let info = stack.resources.get(lid);
-            let path = info.map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone());
+        // Edges between resources, by their position in the template.
+        let names: Vec<&str> = resources.keys().map(String::as_str).collect();
+        let position: HashMap<&str, usize> =
+            names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let mut graph: Vec<Vec<usize>> = Vec::with_capacity(resources.len());
+        for (i, (lid, body)) in resources.iter().enumerate() {
+            // Synth lists the resources' infos in template order; look up by key otherwise.
+            let info = match stack.resources.get_index(i) {
+                Some((id, info)) if id == lid => Some(info),
+                _ => stack.resources.get(lid),
+            };
+            let path: Cow<'_, str> = match info {
+                Some(i) => Cow::Borrowed(&i.path),
+                None => Cow::Owned(format!("{}/{lid}", stack.name)),
+            };
             let facts = info.map(|i| i.facts);
-            if let (Some(facts), Some(props)) = (facts, body.get("Properties")) {
+            let properties = field(body, "Properties");
+            if let (Some(facts), Some(props)) = (facts, properties) {
                 self.properties(&path, facts, props);
             } else if let Some(facts) = facts {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
             }
             if let Some(facts) = facts {
-                self.tags(&path, facts, body.get("Properties"));
+                self.tags(&path, facts, properties);
             }
             let mut refs = Vec::new();
-            collect_refs(body.get("Properties").unwrap_or(&Json::Null), &mut refs);
-            collect_refs(body.get("Metadata").unwrap_or(&Json::Null), &mut Vec::new());
+            collect_refs(properties.unwrap_or(&Json::Null), &mut refs);
             for r in &refs {
                 self.reference(stack, &path, r, resources, parameters);
             }
-            let mut edges: Vec<String> = refs
-                .into_iter()
-                .filter(|r| resources.contains_key(&r.target))
-                .map(|r| r.target)
+            let mut edges: Vec<usize> = refs
+                .iter()
+                .filter_map(|r| position.get(r.target.as_str()).copied())
                 .collect();
-            if let Some(deps) = body.get("DependsOn") {
+            if let Some(deps) = field(body, "DependsOn") {
                 let deps: Vec<&str> = match deps {
                     Json::String(s) => vec![s.as_str()],
                     Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
                     _ => Vec::new(),
                 };
                 for d in deps {
-                    if resources.contains_key(d) {
-                        edges.push(d.to_string());
+                    if let Some(&d) = position.get(d) {
+                        edges.push(d);
                     } else {
                         self.diagnostics.push(
                             Diagnostic::error(
                                 "unknown-reference",
-                                &path,
+                                &*path,
                                 format!(
                                     "DependsOn names '{d}', which is not a resource of stack '{}'",
                                     stack.name
@@ -125,19 +159,19 @@ impl Validator {
                     }
                 }
             }
-            if let Some(c) = body.get("Condition").and_then(Json::as_str)
+            if let Some(c) = field(body, "Condition").and_then(Json::as_str)
                 && !conditions.contains_key(c)
             {
                 self.diagnostics.push(Diagnostic::error(
                     "unknown-reference",
-                    &path,
+                    &*path,
                     format!(
                         "the resource's Condition '{c}' is not a condition of stack '{}'",
                         stack.name
                     ),
                 ));
             }
-            graph.insert(lid.as_str(), edges);
+            graph.push(edges);
         }
         for (lid, out) in outputs {
             let path = format!("{}/{lid}", stack.name);
@@ -147,7 +181,7 @@ impl Validator {
                 self.reference(stack, &path, r, resources, parameters);
             }
         }
-        self.cycles(stack, &graph);
+        self.cycles(stack, &names, &graph);
     }
 
     fn limits(
@@ -217,12 +251,12 @@ impl Validator {
             ));
             return;
         };
-        self.object(path, facts.type_name, facts.shape, obj, "");
+        self.object(path, facts.type_name, facts.shape, obj, &mut String::new());
     }
 
     fn missing_required(&mut self, path: &str, shape: &Shape, obj: &Map<String, Json>, at: &str) {
         for p in shape.properties.iter().filter(|p| p.required) {
-            let present = obj.get(p.name).is_some_and(|v| !is_no_value(v));
+            let present = lookup(obj, p.name).is_some_and(|v| !is_no_value(v));
             if !present {
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -245,17 +279,19 @@ impl Validator {
         type_name: &str,
         shape: &'static Shape,
         obj: &Map<String, Json>,
-        at: &str,
+        at: &mut String,
     ) {
         self.missing_required(path, shape, obj, at);
+        // `at` is the location being checked; each property extends it and cuts it back.
+        let mark = at.len();
         for (k, v) in obj {
-            let here = if at.is_empty() {
-                k.clone()
-            } else {
-                format!("{at}.{k}")
-            };
+            if mark > 0 {
+                at.push('.');
+            }
+            at.push_str(k);
+            let here = at.as_str();
             match shape.property(k) {
-                Some(p) => self.value(path, p, v, &here),
+                Some(p) => self.value(path, p, v, at),
                 None => {
                     let known: Vec<&str> = shape.properties.iter().map(|p| p.name).collect();
                     let hint = match closest(k, &known) {
@@ -272,10 +308,11 @@ impl Validator {
                     );
                 }
             }
+            at.truncate(mark);
         }
     }
 
-    fn value(&mut self, path: &str, prop: &'static Prop, v: &Json, at: &str) {
+    fn value(&mut self, path: &str, prop: &'static Prop, v: &Json, at: &mut String) {
         if is_intrinsic(v) {
             return;
         }
@@ -314,16 +351,23 @@ impl Validator {
             Ty::List(item) => match v {
                 Json::Array(items) => {
                     self.items(path, &prop.rules, items.len(), at);
+                    let mark = at.len();
                     for (i, it) in items.iter().enumerate() {
-                        self.value(path, item, it, &format!("{at}[{i}]"));
+                        push_index(at, i);
+                        self.value(path, item, it, at);
+                        at.truncate(mark);
                     }
                 }
                 _ => self.diagnostics.push(wrong("a list")),
             },
             Ty::Map(item) => match v {
                 Json::Object(o) => {
+                    let mark = at.len();
                     for (k, it) in o {
-                        self.value(path, item, it, &format!("{at}.{k}"));
+                        at.push('.');
+                        at.push_str(k);
+                        self.value(path, item, it, at);
+                        at.truncate(mark);
                     }
                 }
                 _ => self.diagnostics.push(wrong("an object")),
@@ -360,7 +404,12 @@ impl Validator {
             );
             return;
         }
-        let len = s.chars().count();
+        // Lengths are in characters; counting them is only needed when there is a bound.
+        let len = if rules.min_length.is_some() || rules.max_length.is_some() {
+            s.chars().count()
+        } else {
+            0
+        };
         if let Some(min) = rules.min_length.filter(|m| len < *m as usize) {
             self.diagnostics.push(Diagnostic::error(
                 "invalid-value",
@@ -378,23 +427,19 @@ impl Validator {
                 ),
             ));
         }
-        if let Some(pattern) = rules.pattern {
-            let re = self
-                .patterns
-                .entry(pattern)
-                .or_insert_with(|| Regex::new(pattern).ok());
-            if let Some(re) = re
-                && !re.is_match(s)
-            {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        path,
-                        format!("{at} is '{s}', which does not match the pattern CloudFormation requires"),
-                    )
-                    .with_hint(format!("the value must match {pattern}")),
-                );
-            }
+        if let Some(pattern) = rules.pattern
+            && self.pattern(pattern).is_match(s) == Some(false)
+        {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!(
+                        "{at} is '{s}', which does not match the pattern CloudFormation requires"
+                    ),
+                )
+                .with_hint(format!("the value must match {pattern}")),
+            );
         }
     }
 
@@ -449,10 +494,10 @@ impl Validator {
         let (Some(tagging), Some(props)) = (facts.tagging, props) else {
             return;
         };
-        let pairs: Vec<(&str, &str)> = match props.get(tagging.property) {
+        let pairs: Vec<(&str, &str)> = match field(props, tagging.property) {
             Some(Json::Array(items)) => items
                 .iter()
-                .filter_map(|t| Some((t.get("Key")?.as_str()?, t.get("Value")?.as_str()?)))
+                .filter_map(|t| Some((field(t, "Key")?.as_str()?, field(t, "Value")?.as_str()?)))
                 .collect(),
             Some(Json::Object(o)) if !is_intrinsic_map(o) => o
                 .iter()
@@ -511,7 +556,7 @@ impl Validator {
         }
         match &r.attribute {
             None => {
-                if !resources.contains_key(&r.target) && !parameters.contains_key(&r.target) {
+                if !resources.contains_key(&*r.target) && !parameters.contains_key(&*r.target) {
                     self.diagnostics.push(
                         Diagnostic::error(
                             "unknown-reference",
@@ -523,7 +568,7 @@ impl Validator {
                 }
             }
             Some(attr) => {
-                if !resources.contains_key(&r.target) {
+                if !resources.contains_key(&*r.target) {
                     self.diagnostics.push(Diagnostic::error(
                         "unknown-reference",
                         path,
@@ -534,7 +579,7 @@ impl Validator {
                     ));
                     return;
                 }
-                let Some(info) = stack.resources.get(&r.target) else {
+                let Some(info) = stack.resources.get(&*r.target) else {
                     return;
                 };
                 if info.facts.attribute(attr).is_none() {
@@ -559,48 +604,53 @@ impl Validator {
         }
     }
 
-    fn cycles(&mut self, stack: &StackArtifact, graph: &HashMap<&str, Vec<String>>) {
+    /// Cycles in `graph` (edges between positions in `names`, the resources' logical ids),
+    /// visited from the resources in the order of their ids.
+    fn cycles(&mut self, stack: &StackArtifact, names: &[&str], graph: &[Vec<usize>]) {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             Active,
             Done,
         }
-        let mut marks: HashMap<&str, Mark> = HashMap::new();
+        let name = |i: usize| names[i];
+        let mut marks: Vec<Option<Mark>> = vec![None; graph.len()];
         let mut reported: HashSet<Vec<String>> = HashSet::new();
-        let mut order: Vec<&&str> = graph.keys().collect();
-        order.sort();
-        for &start in order {
-            if marks.contains_key(start) {
+        let mut order: Vec<usize> = (0..graph.len()).collect();
+        order.sort_by_key(|&i| name(i));
+        for start in order {
+            if marks[start].is_some() {
                 continue;
             }
             // Iterative DFS keeping the current trail, so a cycle can be printed.
-            let mut trail: Vec<(&str, usize)> = vec![(start, 0)];
-            marks.insert(start, Mark::Active);
+            let mut trail: Vec<(usize, usize)> = vec![(start, 0)];
+            marks[start] = Some(Mark::Active);
             while let Some((node, next)) = trail.last().copied() {
                 let edges = &graph[node];
                 if next == edges.len() {
-                    marks.insert(node, Mark::Done);
+                    marks[node] = Some(Mark::Done);
                     trail.pop();
                     continue;
                 }
                 trail.last_mut().expect("trail is not empty").1 += 1;
-                let to = edges[next].as_str();
-                let Some((to, _)) = graph.get_key_value(to) else {
+                let to = edges[next];
+                if to >= graph.len() {
                     continue;
-                };
-                match marks.get(to) {
+                }
+                match marks[to] {
                     None => {
-                        marks.insert(to, Mark::Active);
+                        marks[to] = Some(Mark::Active);
                         trail.push((to, 0));
                     }
                     Some(Mark::Active) => {
-                        let from = trail.iter().position(|(n, _)| n == to).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            trail[from..].iter().map(|(n, _)| n.to_string()).collect();
+                        let from = trail.iter().position(|(n, _)| *n == to).unwrap_or(0);
+                        let mut cycle: Vec<String> = trail[from..]
+                            .iter()
+                            .map(|(n, _)| name(*n).to_string())
+                            .collect();
                         let mut key = cycle.clone();
                         key.sort();
                         if reported.insert(key) {
-                            cycle.push(to.to_string());
+                            cycle.push(name(to).to_string());
                             let first = stack
                                 .resources
                                 .get(&cycle[0])
@@ -651,46 +701,69 @@ impl Validator {
 
 /// A `Ref` or `Fn::GetAtt` found in a template.
 #[derive(Debug, PartialEq)]
-pub(crate) struct Reference {
-    pub(crate) target: String,
-    pub(crate) attribute: Option<String>,
+pub(crate) struct Reference<'t> {
+    pub(crate) target: Name<'t>,
+    pub(crate) attribute: Option<Name<'t>>,
+}
+
+/// A name borrowed from the template.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Name<'t>(&'t str);
+
+impl<'t> Name<'t> {
+    pub(crate) fn as_str(&self) -> &'t str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::ops::Deref for Name<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
 }
 
 /// Every `Ref`, `Fn::GetAtt` and `${...}` of `Fn::Sub` inside `v`.
-pub(crate) fn collect_refs(v: &Json, out: &mut Vec<Reference>) {
+pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
     match v {
         Json::Array(a) => a.iter().for_each(|i| collect_refs(i, out)),
         Json::Object(o) => {
-            if o.len() == 1 {
-                if let Some(Json::String(t)) = o.get("Ref") {
+            // An intrinsic is an object of one entry: look at that entry, not up its key.
+            let single = if o.len() == 1 { o.iter().next() } else { None };
+            if let Some((key, value)) = single {
+                if let ("Ref", Json::String(t)) = (key.as_str(), value) {
                     out.push(Reference {
-                        target: t.clone(),
+                        target: Name(t),
                         attribute: None,
                     });
                     return;
                 }
-                if let Some(args) = o.get("Fn::GetAtt") {
-                    let parts: Option<(String, String)> = match args {
+                if key == "Fn::GetAtt" {
+                    let args = value;
+                    let parts: Option<(&str, &str)> = match args {
                         Json::Array(a) => match a.as_slice() {
-                            [Json::String(t), Json::String(attr)] => {
-                                Some((t.clone(), attr.clone()))
-                            }
+                            [Json::String(t), Json::String(attr)] => Some((t, attr)),
                             _ => None,
                         },
-                        Json::String(s) => s
-                            .split_once('.')
-                            .map(|(t, a)| (t.to_string(), a.to_string())),
+                        Json::String(s) => s.split_once('.'),
                         _ => None,
                     };
                     if let Some((target, attribute)) = parts {
                         out.push(Reference {
-                            target,
-                            attribute: Some(attribute),
+                            target: Name(target),
+                            attribute: Some(Name(attribute)),
                         });
                     }
                     return;
                 }
-                if let Some(sub) = o.get("Fn::Sub") {
+                if key == "Fn::Sub" {
+                    let sub = value;
                     let (text, vars) = match sub {
                         Json::String(s) => (s.as_str(), None),
                         Json::Array(a) => match a.as_slice() {
@@ -704,8 +777,8 @@ pub(crate) fn collect_refs(v: &Json, out: &mut Vec<Reference>) {
                             continue;
                         }
                         let (target, attribute) = match name.split_once('.') {
-                            Some((t, a)) => (t.to_string(), Some(a.to_string())),
-                            None => (name.to_string(), None),
+                            Some((t, a)) => (Name(t), Some(Name(a))),
+                            None => (Name(name), None),
                         };
                         out.push(Reference { target, attribute });
                     }
@@ -737,8 +810,41 @@ fn sub_variables(text: &str) -> Vec<&str> {
     out
 }
 
+/// Appends `[i]`.
+fn push_index(at: &mut String, i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    at.push('[');
+    at.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
+    at.push(']');
+}
+
+/// `o.get(key)`, by a scan in the small objects templates are made of, which is cheaper
+/// than hashing the key.
+fn lookup<'a>(o: &'a Map<String, Json>, key: &str) -> Option<&'a Json> {
+    if o.len() <= 8 {
+        o.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        o.get(key)
+    }
+}
+
+/// `v.get(key)` for objects, as [`lookup`].
+fn field<'a>(v: &'a Json, key: &str) -> Option<&'a Json> {
+    v.as_object().and_then(|o| lookup(o, key))
+}
+
 fn is_no_value(v: &Json) -> bool {
-    v.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue")
+    field(v, "Ref").and_then(Json::as_str) == Some("AWS::NoValue")
 }
 
 fn at_prefix(at: &str) -> String {
