@@ -147,7 +147,12 @@ fn unfinished(app: &App) -> Result<(), stackwright::constructs::ConstructError> 
     use stackwright::constructs::vpc::{Vpc, VpcProps};
     let s = Stack::new(app, "Web", Env::new("123456789012", "us-east-1"))?;
     let vpc = Vpc::new(&s, "Net", VpcProps::default())?;
-    BlueGreenAlb::new(&s, "Edge", &vpc, BlueGreenAlbProps::production("web.example.org"))?;
+    BlueGreenAlb::new(
+        &s,
+        "Edge",
+        &vpc,
+        BlueGreenAlbProps::production("web.example.org"),
+    )?;
     Ok(())
 }
 
@@ -174,7 +179,10 @@ fn a_construct_error_prints_each_problem_like_a_synth_finding() {
     assert!(findings[0].contains("`health_check.path`"), "{err}");
     assert!(findings[1].contains("`target_port`"), "{err}");
     assert_eq!(err.matches("  --> Web/Edge").count(), 2, "{err}");
-    assert!(err.contains("= help: set the port your application listens on"), "{err}");
+    assert!(
+        err.contains("= help: set the port your application listens on"),
+        "{err}"
+    );
     assert!(
         err.lines()
             .last()
