@@ -54,6 +54,8 @@ mod error;
 #[cfg(all(test, feature = "aws"))]
 mod replay;
 #[cfg(feature = "aws")]
+mod timeouts;
+#[cfg(feature = "aws")]
 mod watch;
 
 pub use change_set::{
@@ -73,6 +75,8 @@ pub use deployer::{
     RetainedResource, StackDiff, StackTarget, required_capabilities, s3_url,
 };
 #[cfg(feature = "aws")]
-pub use error::{DeployError, FailureReason};
+pub use error::{DeployError, FailureReason, TimeoutStage};
+#[cfg(feature = "aws")]
+pub use timeouts::{BadTimeout, TIMEOUT_VARIABLES, Timeouts};
 #[cfg(feature = "aws")]
 pub use watch::EventStream;
