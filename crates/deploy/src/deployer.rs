@@ -518,17 +518,18 @@ impl Deployer {
         // Before anything is created or deleted: an import of a stack that is not there
         // would fail the change set and leave an empty stack behind.
         self.check_dependencies(target).await?;
-        if let Some(s) = &deployed {
-            if s.status.holds_no_resources() && self.safe_to_recreate(&cfn, s, options).await? {
-                on(Activity::Recreating {
-                    stack: target.name.clone(),
-                    status: s.status.clone(),
-                });
-                cfn.delete_stack(&s.id, options.role_arn.as_deref()).await?;
-                self.wait_deleted(&cfn, target, &s.id).await?;
-                recreated = Some(s.status.clone());
-                deployed = None;
-            }
+        if let Some(s) = &deployed
+            && s.status.holds_no_resources()
+            && self.safe_to_recreate(&cfn, s, options).await?
+        {
+            on(Activity::Recreating {
+                stack: target.name.clone(),
+                status: s.status.clone(),
+            });
+            cfn.delete_stack(&s.id, options.role_arn.as_deref()).await?;
+            self.wait_deleted(&cfn, target, &s.id).await?;
+            recreated = Some(s.status.clone());
+            deployed = None;
         }
 
         let cs = match self

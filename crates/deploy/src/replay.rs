@@ -41,11 +41,14 @@ const CUT: u16 = 0;
 /// listener that accepts and never answers).
 const HANG: u16 = 1;
 
+/// Answers in order: (HTTP status, body).
+type Answers = VecDeque<(u16, String)>;
+
 #[derive(Default, Debug)]
 struct State {
-    answers: HashMap<String, VecDeque<(u16, String)>>,
-    /// Answers for requests of an action whose body contains a string, tried first.
-    keyed: Vec<(String, String, VecDeque<(u16, String)>)>,
+    answers: HashMap<String, Answers>,
+    /// Answers for requests of an action whose body has a `key=value`, tried first.
+    keyed: Vec<(String, String, Answers)>,
     requests: Vec<(String, String)>,
     /// Fail every request as a refused connection would.
     refuse: bool,
@@ -72,7 +75,8 @@ impl Replay {
         self.on(action, 200, body)
     }
 
-    /// Queues an answer to the requests of `action` whose form body contains `needle`.
+    /// Queues an answer to the requests of `action` whose form body has the `key=value`
+    /// pair `needle`.
     fn on_for(&self, action: &str, needle: &str, status: u16, body: impl Into<String>) -> &Self {
         let mut state = self.0.lock().unwrap();
         let body = (status, body.into());
@@ -168,7 +172,7 @@ impl HttpConnector for Replay {
             let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
             return HttpConnectorFuture::ready(Err(ConnectorError::io(refused.into())));
         }
-        let next = |q: &mut VecDeque<(u16, String)>| {
+        let next = |q: &mut Answers| {
             if q.len() > 1 {
                 q.pop_front().unwrap()
             } else {
