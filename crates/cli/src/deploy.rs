@@ -62,6 +62,10 @@ pub(crate) struct DeployArgs {
     /// An SNS topic that receives the stack events (repeatable).
     #[arg(long = "notification-arn", value_name = "ARN")]
     notification_arns: Vec<String>,
+    /// Take over this stack although this app did not deploy it (no `stackwright:app` tag
+    /// naming it): its resources become the template's (repeatable).
+    #[arg(long, value_name = "STACK")]
+    adopt: Vec<String>,
 }
 
 /// Parses `--parameter` values into per-stack maps (`""` for every stack).
@@ -123,12 +127,21 @@ pub(crate) fn deploy(
             return Ok(2);
         }
     }
+    for stack in &args.adopt {
+        if !targets.iter().any(|t| t.name == *stack) {
+            ctx.p.error_line(
+                ctx.err,
+                &format!("--adopt names stack {stack}, which is not being deployed"),
+            )?;
+            return Ok(2);
+        }
+    }
     let rt = runtime()?;
     let tracker = RefCell::new(Tracker::default());
     let p = ctx.p;
     let result = rt.block_on(async {
         let aws = ctx.aws_for(&targets).await;
-        let deployer = Deployer::new(aws);
+        let deployer = ctx.deployer(aws);
         let run = deploy_all(ctx, &deployer, &targets, args, &params, prompt, &tracker);
         tokio::select! {
             r = run => r,
@@ -175,6 +188,7 @@ async fn deploy_all(
             role_arn: args.role_arn.clone(),
             notification_arns: args.notification_arns.clone(),
             execute: !args.no_execute,
+            adopt: args.adopt.contains(&t.name),
             ..DeployOptions::default()
         };
         let out = &mut *ctx.out;

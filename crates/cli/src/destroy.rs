@@ -41,7 +41,13 @@ pub(crate) fn destroy(
     let tracker = RefCell::new(Tracker::default());
     let p = ctx.p;
     let result = rt.block_on(async {
-        let deployer = Deployer::new(ctx.aws_for(&targets).await);
+        let deployer = ctx.deployer(ctx.aws_for(&targets).await);
+        // Before asking, and before anything is deleted: stacks this app did not deploy,
+        // termination protection, and stacks that deployed ones still depend on.
+        if let Err(e) = deployer.check_destroy(ctx.assembly, &targets).await {
+            p.error(ctx.err, &e)?;
+            return Ok(1);
+        }
         if !args.yes {
             let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
             let question = format!("Delete {} and every resource in it that is not retained?", names.join(", "));

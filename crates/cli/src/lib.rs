@@ -173,7 +173,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    #[cfg(feature = "aws")]
+    let app_name = app_name(&args);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let text = if color {
@@ -247,6 +250,7 @@ where
         Command::Deploy(args) => {
             let mut prompt = prompt_for(&aws);
             with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                ctx.app = app_name;
                 deploy::deploy(ctx, &args, &mut *prompt)
             })
         }
@@ -254,6 +258,7 @@ where
         Command::Destroy(args) => {
             let mut prompt = prompt_for(&aws);
             with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                ctx.app = app_name;
                 destroy::destroy(ctx, &args, &mut *prompt)
             })
         }
@@ -265,6 +270,17 @@ where
             1
         }
     }
+}
+
+/// The app's name, which deploy tags its stacks with (`stackwright:app`) and destroy
+/// checks: the program's file name without extension, the same from run to run.
+#[cfg(feature = "aws")]
+fn app_name(args: &[OsString]) -> String {
+    args.first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "stackwright".to_string())
 }
 
 /// Who answers the questions: the terminal, or, for a program that brought its own AWS
@@ -298,6 +314,7 @@ fn with_assembly(
         out,
         err,
         aws,
+        app: String::new(),
     };
     command(&mut ctx)
 }
