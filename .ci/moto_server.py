@@ -945,7 +945,12 @@ cfn_models.CloudFormationBackend.delete_stack = delete_stack
 _create_change_set = cfn_models.CloudFormationBackend.create_change_set
 
 
-def create_change_set_on_review_stack(
+def create_change_set_on_review_stack(*args, **kwargs):
+    with _one_at_a_time:
+        return _create_change_set_on_review_stack(*args, **kwargs)
+
+
+def _create_change_set_on_review_stack(
     self,
     stack_name,
     change_set_name,
@@ -1011,9 +1016,14 @@ cfn_models.CloudFormationBackend.create_change_set = create_change_set_on_review
 # - it takes `ClientRequestToken`: a retried request with the same token is carried out
 #   once, and the operation's events carry the token; moto ignores it, so a retry after a
 #   lost answer is refused and nothing tells one run's operation from another's;
-# - a change set that is not there is `ChangeSetNotFound`; moto crashes (HTTP 500).
+# - a change set that is not there is `ChangeSetNotFound`; moto crashes (HTTP 500);
+# - one operation runs on a stack at a time; moto's threaded server ran two executions of
+#   one stack at once (two deploys racing), and both "succeeded". The launcher runs
+#   executions and the change sets made meanwhile one at a time, so the second finds its
+#   change set removed, or its CREATE refused, as in CloudFormation.
 
 _execution = threading.local()
+_one_at_a_time = threading.RLock()
 
 
 class ChangeSetNotFound(cfn_exceptions.CloudFormationError):
@@ -1035,6 +1045,11 @@ _execute_once = cfn_models.CloudFormationBackend.execute_change_set
 
 
 def execute_as_cloudformation(self, change_set_name, stack_name=None):
+    with _one_at_a_time:
+        _execute_as_cloudformation(self, change_set_name, stack_name)
+
+
+def _execute_as_cloudformation(self, change_set_name, stack_name=None):
     cs = _find_change_set(self, change_set_name, stack_name)
     if cs is None:
         raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
