@@ -244,6 +244,7 @@ where
         }
         #[cfg(feature = "aws")]
         Command::Diff(args) => with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            ctx.app = app_name;
             diff::diff(ctx, &args)
         }),
         #[cfg(feature = "aws")]
