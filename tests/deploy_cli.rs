@@ -589,3 +589,29 @@ fn deploy_names_missing_dependencies_and_destroy_keeps_what_deployed_stacks_need
         "{out}"
     );
 }
+
+#[test]
+fn no_execute_leaves_a_change_set_for_each_stack_dependants_too() {
+    let Some(m) = moto("no_execute_leaves_a_change_set_for_each_stack_dependants_too") else {
+        return;
+    };
+    let app = |app: &App| -> Result<(), CoreError> {
+        let base = small_stack(app, "Cli-Review-Base", "b")?;
+        let top = small_stack(app, "Cli-Review-Top", "t")?;
+        top.add_dependency(&base);
+        Ok(())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--all", "--no-execute"], app);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        out.matches("left for review (--no-execute)").count(),
+        2,
+        "{out}"
+    );
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--all", "--yes"], app);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Cli-Review-Top: created"), "{out}");
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--all", "--yes"], app);
+    assert_eq!(code, 0, "{out}\n{err}");
+}

@@ -517,7 +517,7 @@ impl Deployer {
         }
         // Before anything is created or deleted: an import of a stack that is not there
         // would fail the change set and leave an empty stack behind.
-        self.check_dependencies(target).await?;
+        self.check_dependencies(target, options).await?;
         if let Some(s) = &deployed
             && s.status.holds_no_resources()
             && self.safe_to_recreate(&cfn, s, options).await?
@@ -598,7 +598,7 @@ impl Deployer {
             ChangeSetKind::Update => cs.changes.len(),
         };
         let progress = Progress::new(total);
-        let token = execution_token(&cs.name);
+        let token = execution_token(&cs.id);
         let mut warnings = Vec::new();
         if let Err(failure) = cfn.execute_change_set(&cs.stack_id, &cs.id, &token).await {
             warnings.push(
@@ -1015,8 +1015,13 @@ impl Deployer {
 
     /// Refuses a stack whose dependencies are not deployed (missing, or holding nothing).
     /// A dependency in another account than the stack's cannot be looked up with these
-    /// credentials, and is left to CloudFormation.
-    async fn check_dependencies(&self, target: &StackTarget) -> Result<(), DeployError> {
+    /// credentials, and is left to CloudFormation. Change sets left for review
+    /// (`execute: false`) may follow dependencies whose own change sets wait for review.
+    async fn check_dependencies(
+        &self,
+        target: &StackTarget,
+        options: &DeployOptions,
+    ) -> Result<(), DeployError> {
         let mine = &target.manifest.environment;
         let mut missing = Vec::new();
         for (dep, env) in &target.dependencies {
@@ -1031,7 +1036,9 @@ impl Deployer {
                 .await
                 .map_err(|e| e.for_stack(&target.name))?;
             let there = deployed.is_some_and(|d| {
-                !d.status.holds_no_resources() && d.status != StackStatus::DeleteInProgress
+                (!d.status.holds_no_resources()
+                    || (!options.execute && d.status == StackStatus::ReviewInProgress))
+                    && d.status != StackStatus::DeleteInProgress
             });
             if !there {
                 missing.push(dep.clone());
@@ -1057,8 +1064,7 @@ impl Deployer {
     ) -> DeployError {
         let text = e.to_string();
         let taken = vanished(&e)
-            || (e.code() == Some("ValidationError") && text.contains("already exists"))
-            || e.code() == Some("AlreadyExistsException") && text.contains("stack");
+            || (e.code() == Some("ValidationError") && text.contains("already exists"));
         if !taken {
             return e;
         }
@@ -1409,15 +1415,19 @@ impl Execution {
     }
 }
 
-/// The token an execution of this change set carries: its events are marked with it.
-fn execution_token(change_set: &str) -> String {
-    let mut token: String = change_set
+/// The token the execution of a change set carries (its events are marked with it): from
+/// the change set's ARN, whose last part CloudFormation makes unique, so no two change
+/// sets (of one run or another, whatever their names) share one.
+fn execution_token(change_set_id: &str) -> String {
+    let unique: String = change_set_id
+        .rsplit('/')
+        .next()
+        .unwrap_or(change_set_id)
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(110)
+        .take(100)
         .collect();
-    token.push_str("-execute");
-    token
+    format!("stackwright-execute-{unique}")
 }
 
 /// A change set (or stack) that is not there: deleted by someone, or never made.

@@ -1046,8 +1046,8 @@ async fn a_service_error_shows_its_code_and_message_and_a_hint_for_the_code() {
     );
 }
 
-/// The token deploy's execution of the recorded change set (`stackwright-deploy`) carries.
-const TOKEN: &str = "stackwright-deploy-execute";
+/// The token deploy's execution of the recorded change set carries: from its ARN.
+const TOKEN: &str = "stackwright-execute-bfa516d0";
 
 /// A creation whose `ExecuteChangeSet` got `answer`; after it, the change set reads
 /// `after` (a DescribeChangeSet answer) and the stack's first new event carries `token`.
@@ -1238,7 +1238,7 @@ async fn an_operation_another_run_started_meanwhile_is_reported_as_such() {
                 "ChangeSet [stackwright-deploy] does not exist",
             ),
         ),
-        "stackwright-deploy-m1x2-3f0-execute",
+        "stackwright-execute-5e1f0c3a",
     );
     let (result, _) = deploy(&r, &target("")).await;
     let err = result.unwrap_err();
