@@ -801,7 +801,7 @@ impl Deployer {
             let Some(deployed) = cfn.describe(&t.name).await? else {
                 continue;
             };
-            self.check_owner(t, &deployed, false, true)?;
+            self.check_owner_to_delete(&cfn, t, &deployed).await?;
             if deployed.termination_protection {
                 return Err(DeployError::TerminationProtected {
                     stack: t.name.clone(),
@@ -875,7 +875,7 @@ impl Deployer {
                 elapsed: started.elapsed(),
             });
         };
-        self.check_owner(target, &deployed, false, true)?;
+        self.check_owner_to_delete(&cfn, target, &deployed).await?;
         if deployed.termination_protection {
             return Err(DeployError::TerminationProtected {
                 stack: target.name.clone(),
@@ -1011,6 +1011,28 @@ impl Deployer {
             owner: owner.cloned(),
             deleting,
         })
+    }
+
+    /// Refuses to delete a stack this app did not deploy. A stack in `REVIEW_IN_PROGRESS`
+    /// holds nothing but its change sets; when all of them are stackwright's (a change set
+    /// left for review, say), it is this app's to delete even where the stack shows no tags.
+    async fn check_owner_to_delete(
+        &self,
+        cfn: &Cfn,
+        target: &StackTarget,
+        s: &DeployedStack,
+    ) -> Result<(), DeployError> {
+        let refused = self.check_owner(target, s, false, true);
+        if refused.is_err()
+            && s.status == StackStatus::ReviewInProgress
+            && !s.tags.contains_key(APP_TAG)
+        {
+            let change_sets = cfn.change_sets(&s.name).await?;
+            if !change_sets.is_empty() && change_sets.iter().all(|c| made_by_stackwright(&c.name)) {
+                return Ok(());
+            }
+        }
+        refused
     }
 
     /// Refuses a stack whose dependencies are not deployed (missing, or holding nothing).

@@ -1552,3 +1552,41 @@ async fn a_call_that_never_answers_names_the_endpoint_and_the_limit() {
     );
     assert!(err.source().is_some(), "the SDK's error is the source");
 }
+
+#[tokio::test]
+async fn a_review_stack_holding_only_stackwrights_change_sets_may_be_destroyed() {
+    // Whether a stack in review shows its change set's tags is CloudFormation's business;
+    // one that holds only change sets stackwright made is this app's to delete.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack_tagged("REVIEW_IN_PROGRESS", "", ""))
+        .ok("DescribeStacks", stack("DELETE_COMPLETE", ""))
+        .ok(
+            "ListChangeSets",
+            change_sets_in(&[(
+                "stackwright-deploy-m1x2-3f0",
+                "CREATE_COMPLETE",
+                "AVAILABLE",
+            )]),
+        )
+        .ok("DeleteStack", empty("DeleteStack"))
+        .ok(
+            "DescribeStackEvents",
+            events(&[("e1", "App", STACK, "DELETE_COMPLETE", "")]),
+        );
+    let result = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(result.outcome, DestroyOutcome::Deleted);
+
+    // Someone else's change set on it: not ours to delete.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack_tagged("REVIEW_IN_PROGRESS", "", ""))
+        .ok("ListChangeSets", change_sets(&["someone-elses"]));
+    let err = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeployError::NotOwned { .. }), "{err:?}");
+    assert!(!r.actions().contains(&"DeleteStack".to_string()));
+}
