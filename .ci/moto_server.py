@@ -31,6 +31,14 @@ Creating stacks:
 - `execute-once`: a change set whose execution failed could be executed again, "successfully".
 - `change-set-parameters`: an unchanged stack with parameters cannot get a change set, and
   `UsePreviousValue` takes a parameter's resolved value.
+- `review-stack-reused`: a CREATE change set for a stack left in `REVIEW_IN_PROGRESS` makes
+  a second stack of the same name.
+- `execute-as-cloudformation`: executing a change set leaves the stack's other change sets
+  executable, ignores its tags and its `ClientRequestToken`, and crashes for a change set
+  that is gone.
+- `termination-protection`: `UpdateTerminationProtection` is not implemented, and
+  `DeleteStack` ignores the protection.
+- `list-imports`: `ListImports` is not implemented.
 
 Deleting stacks:
 - `ec2-delete-handlers`: route tables, routes, subnet associations, NAT gateways, EIPs,
@@ -889,6 +897,7 @@ _delete_stack = cfn_models.CloudFormationBackend.delete_stack
 
 
 def delete_stack(self, name_or_stack_id):
+    _refuse_protected(self, name_or_stack_id)
     stack = self.stacks.get(name_or_stack_id) or next(
         (s for s in self.stacks.values() if s.name == name_or_stack_id), None
     )
@@ -925,6 +934,220 @@ def delete_stack(self, name_or_stack_id):
 
 
 cfn_models.CloudFormationBackend.delete_stack = delete_stack
+
+# --- review-stack-reused ----------------------------------------------------------------
+# moto 5.2.5 makes a new stack for every CREATE change set, also when a stack of that name is
+# waiting in `REVIEW_IN_PROGRESS` with another change set: two stacks of one name, and
+# `DescribeStacks` by name shows the old one whatever happens to the new. Real CloudFormation
+# adds the change set to the stack in review, and refuses a CREATE change set for a stack
+# that exists in any other state. The launcher does both.
+
+_create_change_set = cfn_models.CloudFormationBackend.create_change_set
+
+
+def create_change_set_on_review_stack(*args, **kwargs):
+    with _one_at_a_time:
+        return _create_change_set_on_review_stack(*args, **kwargs)
+
+
+def _create_change_set_on_review_stack(
+    self,
+    stack_name,
+    change_set_name,
+    template,
+    parameters,
+    description,
+    change_set_type,
+    notification_arns=None,
+    tags=None,
+    role_arn=None,
+):
+    if change_set_type != "UPDATE":
+        existing = next((s for s in self.stacks.values() if s.name == stack_name), None)
+        if existing is not None and existing.status != "REVIEW_IN_PROGRESS":
+            raise cfn_exceptions.ValidationError(
+                message=f"Stack [{stack_name}] already exists and cannot be created again"
+                f" with the changeSet [{change_set_name}]."
+            )
+        if existing is not None:
+            cfn_models.validate_create_change_set(change_set_name)
+            change_set_id = cfn_models.generate_changeset_id(
+                change_set_name, self.region_name, self.account_id
+            )
+            change_set = cfn_models.ChangeSet(
+                change_set_type="CREATE",
+                change_set_id=change_set_id,
+                change_set_name=change_set_name,
+                stack=existing,
+                template=template,
+                parameters=parameters,
+                description=description,
+                notification_arns=notification_arns,
+                tags=tags,
+                role_arn=role_arn,
+            )
+            change_set.status = "CREATE_COMPLETE"
+            change_set.execution_status = "AVAILABLE"
+            self.change_sets[change_set_id] = change_set
+            return change_set_id, existing.stack_id
+    return _create_change_set(
+        self,
+        stack_name,
+        change_set_name,
+        template,
+        parameters,
+        description,
+        change_set_type,
+        notification_arns=notification_arns,
+        tags=tags,
+        role_arn=role_arn,
+    )
+
+
+cfn_models.CloudFormationBackend.create_change_set = create_change_set_on_review_stack
+
+# --- execute-as-cloudformation ----------------------------------------------------------
+# What real CloudFormation does when a change set is executed and moto 5.2.5 does not:
+# - it removes the stack's other change sets (they no longer apply to the changed stack);
+#   moto keeps them executable, so a second run's change set could be executed on top of
+#   the first's, and a CREATE one "created" a stack that already existed;
+# - it gives the stack the change set's tags; moto keeps the tags of the stack's first
+#   change set, so a stack adopted by an UPDATE never gets them;
+# - it takes `ClientRequestToken`: a retried request with the same token is carried out
+#   once, and the operation's events carry the token; moto ignores it, so a retry after a
+#   lost answer is refused and nothing tells one run's operation from another's;
+# - a change set that is not there is `ChangeSetNotFound`; moto crashes (HTTP 500);
+# - one operation runs on a stack at a time; moto's threaded server ran two executions of
+#   one stack at once (two deploys racing), and both "succeeded". The launcher runs
+#   executions and the change sets made meanwhile one at a time, so the second finds its
+#   change set removed, or its CREATE refused, as in CloudFormation.
+
+_execution = threading.local()
+_one_at_a_time = threading.RLock()
+
+
+class ChangeSetNotFound(cfn_exceptions.CloudFormationError):
+    code = "ChangeSetNotFound"
+
+
+_execute_change_set_response = cfn_responses.CloudFormationResponse.execute_change_set
+
+
+def execute_change_set_response(self):
+    _execution.token = self._get_param("ClientRequestToken")
+    try:
+        return _execute_change_set_response(self)
+    finally:
+        _execution.token = None
+
+
+_execute_once = cfn_models.CloudFormationBackend.execute_change_set
+
+
+def execute_as_cloudformation(self, change_set_name, stack_name=None):
+    with _one_at_a_time:
+        _execute_as_cloudformation(self, change_set_name, stack_name)
+
+
+def _execute_as_cloudformation(self, change_set_name, stack_name=None):
+    cs = _find_change_set(self, change_set_name, stack_name)
+    if cs is None:
+        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+    token = getattr(_execution, "token", None)
+    if (
+        token
+        and token == getattr(cs, "client_request_token", None)
+        and cs.execution_status in ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE")
+    ):
+        return
+    stack = self.stacks.get(cs.stack_id)
+    first_event = len(stack.events) if stack is not None else 0
+    try:
+        _execute_once(self, change_set_name, stack_name)
+    finally:
+        if token:
+            cs.client_request_token = token
+            if stack is not None:
+                for event in stack.events[first_event:]:
+                    event.client_request_token = token
+    if stack is not None:
+        if cs.tags:
+            stack.tags = dict(cs.tags)
+        for other_id, other in list(self.change_sets.items()):
+            if other is not cs and other.stack_id == cs.stack_id:
+                del self.change_sets[other_id]
+
+
+cfn_responses.CloudFormationResponse.execute_change_set = execute_change_set_response
+cfn_models.CloudFormationBackend.execute_change_set = execute_as_cloudformation
+
+# --- termination-protection -------------------------------------------------------------
+# moto 5.2.5 has no `UpdateTerminationProtection`, and its `DeleteStack` deletes a protected
+# stack. So deploy could never turn protection on, and destroy was never refused where AWS
+# refuses it. The launcher implements the call and refuses the deletion with
+# CloudFormation's message.
+
+from moto.core.responses import ActionResult  # noqa: E402
+
+
+def update_termination_protection(self):
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = self._get_bool_param(
+        "EnableTerminationProtection", False
+    )
+    return ActionResult({"StackId": stack.stack_id})
+
+
+cfn_responses.CloudFormationResponse.update_termination_protection = (
+    update_termination_protection
+)
+
+
+def _refuse_protected(backend, name_or_stack_id):
+    stack = backend.stacks.get(name_or_stack_id) or next(
+        (s for s in backend.stacks.values() if s.name == name_or_stack_id), None
+    )
+    if stack is not None and getattr(stack, "enable_termination_protection", False):
+        raise cfn_exceptions.ValidationError(
+            message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is"
+            " enabled"
+        )
+
+
+# --- list-imports -----------------------------------------------------------------------
+# moto 5.2.5 has no `ListImports`, the call that says which stacks import an export (and so
+# which stack a destroy would break). The launcher answers it from the live stacks'
+# templates, with CloudFormation's error for an export nobody imports.
+
+
+def _imported_names(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Fn::ImportValue" and isinstance(inner, str):
+                yield inner
+            else:
+                yield from _imported_names(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _imported_names(inner)
+
+
+def list_imports(self):
+    export_name = self._get_param("ExportName")
+    backend = self.cloudformation_backend
+    importers = [
+        s.name
+        for s in backend.stacks.values()
+        if export_name in set(_imported_names(getattr(s, "template_dict", None) or {}))
+    ]
+    if not importers:
+        raise cfn_exceptions.ValidationError(
+            message=f"Export '{export_name}' is not imported by any stack."
+        )
+    return ActionResult({"Imports": importers})
+
+
+cfn_responses.CloudFormationResponse.list_imports = list_imports
 
 from moto.server import main  # noqa: E402  (after the patches, on purpose)
 

@@ -10,9 +10,9 @@ mod deploy_support;
 use std::io;
 use std::process::Command;
 
-use deploy_support::{cli, env, moto, small_stack};
+use deploy_support::{aws, block_on, cli, env, moto, small_stack};
 use stackwright::core::{App, CoreError, Output, Parameter, ParameterProps, Resource, Stack};
-use stackwright::l1::ssm;
+use stackwright::l1::{sns, ssm};
 
 fn two_stacks(value: &'static str) -> impl Fn(&App) -> Result<(), CoreError> {
     move |app| {
@@ -144,12 +144,21 @@ fn without_a_terminal_deploy_needs_yes_and_leaves_the_change_set() {
         err.contains("needs approval, but standard input is not a terminal; pass --yes"),
         "{err}"
     );
+    let left = err
+        .split("(change set ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("the change set left is named: {err}"))
+        .to_string();
     assert!(
-        err.contains("change set stackwright-deploy was left for review"),
-        "{err}"
+        left.starts_with("stackwright-deploy-"),
+        "a run's own name: {err}"
     );
+    assert!(err.contains("was left for review"), "{err}");
 
-    // The stack the unexecuted CREATE change set made holds nothing: deploy starts over.
+    // The stack the unexecuted CREATE change set made holds nothing, but the change set
+    // left for review could still be executed: deploy keeps it and adds a CREATE change
+    // set beside it; executing that one removes the other, as CloudFormation does.
     let (code, out, err) = cli(
         m,
         dir.path(),
@@ -157,18 +166,21 @@ fn without_a_terminal_deploy_needs_yes_and_leaves_the_change_set() {
         single,
     );
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(
-        out.contains(
-            "Cli-Approval: REVIEW_IN_PROGRESS; it holds no resources, so it is deleted and created again"
-        ),
-        "{out}"
-    );
-    assert_eq!(
-        out.matches("REVIEW_IN_PROGRESS").count(),
-        1,
-        "the recreation is said once: {out}"
-    );
+    assert!(!out.contains("held no resources"), "nothing deleted: {out}");
     assert!(out.contains("Cli-Approval: created"), "{out}");
+    let cfn = aws_sdk_cloudformation::Client::new(
+        deploy_support::block_on(deploy_support::aws(m)).config(),
+    );
+    let summaries =
+        deploy_support::block_on(cfn.list_change_sets().stack_name("Cli-Approval").send()).unwrap();
+    assert!(
+        summaries
+            .summaries()
+            .iter()
+            .all(|s| s.change_set_name() != Some(left.as_str())),
+        "{:?}",
+        summaries.summaries()
+    );
 
     let (code, _, err) = cli(m, dir.path(), &["destroy"], single);
     assert_eq!(code, 1);
@@ -686,4 +698,249 @@ mod signals {
             assert_eq!(code, 0, "{out}\n{err}");
         }
     }
+}
+
+fn foreign_app(app: &App) -> Result<(), CoreError> {
+    small_stack(app, "Cli-Foreign", "v")?;
+    Ok(())
+}
+
+fn cloudformation(m: &deploy_support::Moto) -> aws_sdk_cloudformation::Client {
+    aws_sdk_cloudformation::Client::new(block_on(aws(m)).config())
+}
+
+#[test]
+fn a_stack_made_by_hand_is_not_taken_over_without_adopt() {
+    let Some(m) = moto("a_stack_made_by_hand_is_not_taken_over_without_adopt") else {
+        return;
+    };
+    // Another team's stack under a name the app uses: a queue and a bucket.
+    let cfn = cloudformation(m);
+    block_on(
+        cfn.create_stack()
+            .stack_name("Cli-Foreign")
+            .template_body(
+                r#"{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}, "Bucket": {"Type": "AWS::S3::Bucket"}}}"#,
+            )
+            .tags(
+                aws_sdk_cloudformation::types::Tag::builder()
+                    .key("Owner")
+                    .value("other-team")
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let resources = || {
+        let mut ids: Vec<String> = block_on(
+            cfn.describe_stack_resources()
+                .stack_name("Cli-Foreign")
+                .send(),
+        )
+        .unwrap()
+        .stack_resources()
+        .iter()
+        .filter_map(|r| r.logical_resource_id().map(String::from))
+        .collect();
+        ids.sort();
+        ids
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--yes"], foreign_app);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("Cli-Foreign exists but was not deployed by stackwright (it has no stackwright:app tag); nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("deploy again with --adopt Cli-Foreign"),
+        "{err}"
+    );
+    assert_eq!(
+        resources(),
+        ["Bucket", "Queue"],
+        "its resources are untouched"
+    );
+
+    let (code, _, err) = cli(m, dir.path(), &["destroy", "--yes"], foreign_app);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nothing was deleted"), "{err}");
+    assert_eq!(resources(), ["Bucket", "Queue"]);
+
+    let (code, _, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--yes", "--adopt", "Nope"],
+        foreign_app,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--adopt names stack Nope, which is not being deployed"),
+        "{err}"
+    );
+
+    // Adopted on purpose: the stack becomes the app's, tagged as such.
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "--yes", "--adopt", "Cli-Foreign"],
+        foreign_app,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Cli-Foreign: updated"), "{out}");
+    let described = block_on(cfn.describe_stacks().stack_name("Cli-Foreign").send()).unwrap();
+    let tags: Vec<(Option<&str>, Option<&str>)> = described.stacks()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    assert!(
+        tags.contains(&(Some("stackwright:app"), Some("app"))),
+        "the app's tag, named after the program: {tags:?}"
+    );
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--yes"], foreign_app);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Cli-Foreign: no changes"), "{out}");
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--yes"], foreign_app);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+/// A base stack whose topic the consumer stack reads: an export and an import.
+fn linked(app: &App) -> Result<(), CoreError> {
+    let base = small_stack(app, "Cli-Link-Base", "b")?;
+    let consumer = Stack::new(app, "Cli-Link-Consumer", env())?;
+    let topic = Resource::new(&base, "Shared", sns::Topic::default())?;
+    Resource::new(
+        &consumer,
+        "Uses",
+        ssm::Parameter {
+            name: Some("/Cli-Link-Consumer/uses".into()),
+            ..ssm::Parameter::new(ssm::parameter::Type::String, topic.ref_())
+        },
+    )?;
+    Ok(())
+}
+
+#[test]
+fn deploy_names_missing_dependencies_and_destroy_keeps_what_deployed_stacks_need() {
+    let Some(m) =
+        moto("deploy_names_missing_dependencies_and_destroy_keeps_what_deployed_stacks_need")
+    else {
+        return;
+    };
+    let cfn = cloudformation(m);
+    let live = |name: &str| {
+        block_on(cfn.describe_stacks().stack_name(name).send())
+            .ok()
+            .and_then(|d| {
+                d.stacks()
+                    .first()
+                    .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()))
+            })
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    // The consumer alone: its dependency is named, and no empty stack is left behind.
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["deploy", "Cli-Link-Consumer", "--yes"],
+        linked,
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains(
+            "Cli-Link-Consumer depends on Cli-Link-Base, which is not deployed; nothing was changed"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("deploy Cli-Link-Base first, or deploy them together with Cli-Link-Consumer"),
+        "{err}"
+    );
+    assert_eq!(
+        live("Cli-Link-Consumer"),
+        None,
+        "no REVIEW_IN_PROGRESS stack"
+    );
+
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--all", "--yes"], linked);
+    assert_eq!(code, 0, "{out}\n{err}");
+
+    // The base alone: the deployed consumer still imports from it.
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["destroy", "Cli-Link-Base", "--yes"],
+        linked,
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("Cli-Link-Base is still needed: Cli-Link-Consumer depends on it and is deployed; nothing was deleted"),
+        "{err}"
+    );
+    assert!(
+        err.contains("destroy Cli-Link-Consumer first, or destroy them together"),
+        "{err}"
+    );
+    assert_eq!(live("Cli-Link-Base").as_deref(), Some("CREATE_COMPLETE"));
+
+    // A stack outside the app imports the base's export: ListImports finds it, even when
+    // the whole app is destroyed.
+    let export = "Cli-Link-Base:ExportRefShared";
+    block_on(
+        cfn.create_stack()
+            .stack_name("Cli-Link-Outsider")
+            .template_body(format!(
+                r#"{{"Resources": {{"Reads": {{"Type": "AWS::SSM::Parameter", "Properties": {{"Name": "/outsider", "Type": "String", "Value": {{"Fn::ImportValue": "{export}"}}}}}}}}}}"#
+            ))
+            .send(),
+    )
+    .unwrap();
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--all", "--yes"], linked);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("Cli-Link-Base is still needed: Cli-Link-Outsider depends on it and is deployed; nothing was deleted"),
+        "{err}"
+    );
+    assert_eq!(
+        live("Cli-Link-Consumer").as_deref(),
+        Some("CREATE_COMPLETE"),
+        "nothing was deleted"
+    );
+
+    block_on(cfn.delete_stack().stack_name("Cli-Link-Outsider").send()).unwrap();
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--all", "--yes"], linked);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        position(&out, "Cli-Link-Consumer: deleted") < position(&out, "Cli-Link-Base: deleted"),
+        "{out}"
+    );
+}
+
+#[test]
+fn no_execute_leaves_a_change_set_for_each_stack_dependants_too() {
+    let Some(m) = moto("no_execute_leaves_a_change_set_for_each_stack_dependants_too") else {
+        return;
+    };
+    let app = |app: &App| -> Result<(), CoreError> {
+        let base = small_stack(app, "Cli-Review-Base", "b")?;
+        let top = small_stack(app, "Cli-Review-Top", "t")?;
+        top.add_dependency(&base);
+        Ok(())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--all", "--no-execute"], app);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        out.matches("left for review (--no-execute)").count(),
+        2,
+        "{out}"
+    );
+    let (code, out, err) = cli(m, dir.path(), &["deploy", "--all", "--yes"], app);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Cli-Review-Top: created"), "{out}");
+    let (code, out, err) = cli(m, dir.path(), &["destroy", "--all", "--yes"], app);
+    assert_eq!(code, 0, "{out}\n{err}");
 }

@@ -5,8 +5,8 @@
 //! The CLI runs as `cargo run --example production` runs it, with an AWS configuration for
 //! moto (`run_with_aws`). What moto 5.2.5 gets wrong for the example is patched in the
 //! emulator by `.ci/moto_server.py`, never in the templates; `docs/DEPLOY.md` lists it.
-//! moto does not implement termination protection, so the production stacks' protection is
-//! a warning at deploy and no obstacle to destroy here.
+//! The launcher implements termination protection, so destroy refuses the protected stacks
+//! as AWS would until the protection is turned off.
 #![cfg(feature = "aws")]
 
 mod deploy_support;
@@ -83,6 +83,19 @@ fn stack_statuses(m: &Moto) -> (HashMap<String, String>, HashMap<String, String>
     })
 }
 
+/// The live stacks with termination protection on.
+fn protected_stacks(m: &Moto) -> BTreeSet<String> {
+    block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
+        let live = cfn.describe_stacks().send().await.unwrap();
+        live.stacks()
+            .iter()
+            .filter(|s| s.enable_termination_protection() == Some(true))
+            .filter_map(|s| s.stack_name().map(String::from))
+            .collect()
+    })
+}
+
 /// The ids an EC2 `Describe*` call of moto's lists between `<tag>` and `</tag>`. The
 /// Authorization header only tells moto's server which service is asked; moto does not
 /// check signatures.
@@ -147,6 +160,10 @@ fn the_example_deploys_then_has_no_changes_then_is_destroyed() {
         production::app,
     );
     assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        !err.contains("termination protection of"),
+        "protection was set as the stacks ask: {err}"
+    );
     for (name, dependencies) in &stacks {
         let created = format!("{name}: created (CREATE_COMPLETE)");
         for dependency in dependencies {
@@ -181,6 +198,41 @@ fn the_example_deploys_then_has_no_changes_then_is_destroyed() {
     }
     assert!(!out.contains("executing change set"), "{out}");
 
+    // The app asks for termination protection on its shared and production base stacks,
+    // and deploy turned it on (the launcher implements it): destroy refuses, as AWS would,
+    // before deleting anything.
+    let protected = protected_stacks(m);
+    assert!(
+        protected.contains("FlowViz-Shared") && protected.contains("FlowViz-Production-Base"),
+        "{protected:?}"
+    );
+    let (code, out, err) = cli(
+        m,
+        dir.path(),
+        &["destroy", "--all", "--yes"],
+        production::app,
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("has termination protection; nothing was deleted")
+            && err.contains("update-termination-protection --no-enable-termination-protection"),
+        "{err}"
+    );
+    let (live, _) = stack_statuses(m);
+    assert_eq!(live.len(), stacks.len(), "nothing was deleted: {live:?}");
+
+    // Turned off the way the hint says, destroy goes ahead.
+    block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
+        for name in &protected {
+            cfn.update_termination_protection()
+                .stack_name(name)
+                .enable_termination_protection(false)
+                .send()
+                .await
+                .unwrap();
+        }
+    });
     let (code, out, err) = cli(
         m,
         dir.path(),

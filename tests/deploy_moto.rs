@@ -382,3 +382,49 @@ async fn a_change_set_preview_is_deleted_again() {
     );
     d.destroy(&t1, None, &mut |_| {}).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_stack_in_review_with_someone_elses_change_set_gets_no_twin() {
+    // A CREATE change set someone left for review keeps the stack in REVIEW_IN_PROGRESS.
+    // moto used to make a second stack of the same name for deploy's CREATE change set:
+    // deploy said "created" while the name (and `list`) still showed REVIEW_IN_PROGRESS.
+    let Some(m) = moto("a_stack_in_review_with_someone_elses_change_set_gets_no_twin") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Review-Twin";
+    let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
+    cfn.create_change_set()
+        .stack_name(name)
+        .change_set_name("someone-elses")
+        .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Create)
+        .template_body(r#"{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    let (_dir, a) = assembly(|app| {
+        small_stack(app, name, "v").unwrap();
+    });
+    let t = target(&a, name);
+    let created = d
+        .deploy(&t, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(created.outcome, DeployOutcome::Created);
+    let by_name = d.status(&t).await.unwrap().unwrap();
+    assert_eq!(by_name.status, StackStatus::CreateComplete);
+    assert_eq!(
+        by_name.id, created.stack_id,
+        "the name leads to the stack deployed"
+    );
+    let listed = cfn.list_stacks().send().await.unwrap();
+    let live: Vec<&str> = listed
+        .stack_summaries()
+        .iter()
+        .filter(|s| s.stack_name() == Some(name))
+        .filter_map(|s| s.stack_status().map(|x| x.as_str()))
+        .filter(|s| *s != "DELETE_COMPLETE")
+        .collect();
+    assert_eq!(live, ["CREATE_COMPLETE"], "one stack of that name");
+    d.destroy(&t, None, &mut |_| {}).await.unwrap();
+}

@@ -8,17 +8,17 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use stackwright::core::{App, CoreError, Env, Resource, Scope, Stack};
-use stackwright::deploy::Aws;
+use stackwright::deploy::{Aws, Timeouts};
 use stackwright::l1::{logs, sns, ssm};
 
 /// A running moto server. It exits when this process does: it watches its stdin, a pipe
@@ -186,6 +186,16 @@ pub fn cli<E: stackwright::core::ToDiagnostics>(
         .build()
         .unwrap()
         .block_on(aws(moto));
+    cli_with(aws, dir, args, build)
+}
+
+/// Runs the CLI with this AWS configuration; returns the exit code, stdout and stderr.
+pub fn cli_with<E: stackwright::core::ToDiagnostics>(
+    aws: Aws,
+    dir: &Path,
+    args: &[&str],
+    build: impl FnOnce(&App) -> Result<(), E>,
+) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let out_dir = dir.to_str().unwrap();
@@ -204,4 +214,203 @@ pub fn cli<E: stackwright::core::ToDiagnostics>(
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),
     )
+}
+
+/// Blocks on a future on a runtime of its own.
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// AWS configuration for an endpoint of a test's own (a blackhole, a proxy): test
+/// credentials, us-east-1, `attempts` tries per call, and these time limits.
+pub async fn aws_at(endpoint: &str, attempts: u32, timeouts: Timeouts) -> Aws {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+        .load()
+        .await;
+    Aws::from_config(config).with_timeouts(timeouts)
+}
+
+/// A listener on 127.0.0.1 that accepts every connection and never answers: what a hung
+/// proxy, a frozen emulator or a firewall that swallows packets looks like to a client.
+pub struct Blackhole {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+}
+
+/// Starts a [`Blackhole`]; it lives as long as the test process.
+pub fn blackhole() -> Blackhole {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        // Held open, never read from, never answered.
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    Blackhole { endpoint }
+}
+
+/// What a [`Proxy`] does to the requests it forwards.
+#[derive(Debug, Clone, Default)]
+struct Faults {
+    /// The request with this `Action` is forwarded, and its answer thrown away: the client
+    /// connection is closed without a word (once).
+    cut_after: Option<String>,
+    /// After the answer to this `Action` has been passed on, the proxy freezes.
+    freeze_after: Option<String>,
+    /// Every request from now on is read and never answered.
+    frozen: bool,
+    /// The actions forwarded, in order.
+    seen: Vec<String>,
+}
+
+/// A TCP proxy on 127.0.0.1 in front of an HTTP endpoint (moto) that can cut a connection
+/// after the request went through, or freeze: accept and read requests and never answer.
+pub struct Proxy {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    faults: Arc<Mutex<Faults>>,
+}
+
+impl Proxy {
+    /// Forwards the next request of `action`, then closes the client's connection without
+    /// passing the answer on, as a connection cut at the worst moment.
+    pub fn cut_after(&self, action: &str) {
+        self.faults.lock().unwrap().cut_after = Some(action.to_string());
+    }
+
+    /// Freezes once the answer to the next request of `action` has been passed on.
+    pub fn freeze_after(&self, action: &str) {
+        self.faults.lock().unwrap().freeze_after = Some(action.to_string());
+    }
+
+    /// Whether the proxy is frozen.
+    pub fn frozen(&self) -> bool {
+        self.faults.lock().unwrap().frozen
+    }
+
+    /// The actions forwarded so far.
+    pub fn actions(&self) -> Vec<String> {
+        self.faults.lock().unwrap().seen.clone()
+    }
+}
+
+/// Starts a [`Proxy`] to `upstream` (`http://127.0.0.1:PORT`); it lives as long as the
+/// test process.
+pub fn proxy(upstream: &str) -> Proxy {
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
+    let faults = Arc::new(Mutex::new(Faults::default()));
+    let shared = Arc::clone(&faults);
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let faults = Arc::clone(&shared);
+            let upstream = upstream.clone();
+            std::thread::spawn(move || serve(conn, &upstream, &faults));
+        }
+    });
+    Proxy { endpoint, faults }
+}
+
+/// One client connection: request by request, forwarded on a connection of its own.
+fn serve(mut client: TcpStream, upstream: &str, faults: &Mutex<Faults>) {
+    while let Some(request) = read_request(&mut client) {
+        let action = action_of(&request);
+        if faults.lock().unwrap().frozen {
+            // Read on, answer nothing, until the client gives up.
+            let mut sink = [0u8; 4096];
+            while matches!(client.read(&mut sink), Ok(n) if n > 0) {}
+            return;
+        }
+        let Ok(mut up) = TcpStream::connect(upstream) else {
+            return;
+        };
+        let _ = up.set_read_timeout(Some(Duration::from_secs(60)));
+        if up.write_all(&request).is_err() {
+            return;
+        }
+        let mut answer = Vec::new();
+        let _ = up.read_to_end(&mut answer);
+        let (cut, freeze) = {
+            let mut f = faults.lock().unwrap();
+            f.seen.push(action.clone());
+            let cut = f.cut_after.as_deref() == Some(action.as_str());
+            if cut {
+                f.cut_after = None;
+            }
+            let freeze = f.freeze_after.as_deref() == Some(action.as_str());
+            if freeze {
+                f.freeze_after = None;
+            }
+            (cut, freeze)
+        };
+        if cut {
+            let _ = client.shutdown(Shutdown::Both);
+            return;
+        }
+        if client.write_all(&answer).is_err() {
+            return;
+        }
+        if freeze {
+            faults.lock().unwrap().frozen = true;
+        }
+    }
+}
+
+/// One HTTP/1.1 request with a `Content-Length` body, as the SDK sends them; `None` at the
+/// end of the connection.
+fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        match conn.read(&mut byte) {
+            Ok(1) => data.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&data).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).ok()?;
+    data.extend(body);
+    Some(data)
+}
+
+/// The `Action` of a query-protocol request.
+fn action_of(request: &[u8]) -> String {
+    let text = String::from_utf8_lossy(request);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    body.split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// Runs `f` on a thread of its own and waits at most `limit` for it: a test of something
+/// that used to hang fails instead of hanging.
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
 }

@@ -64,6 +64,10 @@ pub(crate) struct DeployArgs {
     /// An SNS topic that receives the stack events (repeatable).
     #[arg(long = "notification-arn", value_name = "ARN")]
     notification_arns: Vec<String>,
+    /// Take over this stack although this app did not deploy it (no `stackwright:app` tag
+    /// naming it): its resources become the template's (repeatable).
+    #[arg(long, value_name = "STACK")]
+    adopt: Vec<String>,
 }
 
 /// Parses `--parameter` values into per-stack maps (`""` for every stack).
@@ -170,6 +174,16 @@ pub(crate) fn check(args: &DeployArgs, s: &Synthesized) -> Result<Plan, String> 
             (stack.to_string(), mine)
         })
         .collect();
+    if let Some(stack) = args
+        .adopt
+        .iter()
+        .find(|a| !declared.contains_key(a.as_str()))
+    {
+        return Err(format!(
+            "--adopt names stack {stack}, which is not being deployed (the stacks being deployed are: {})",
+            declared.keys().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if let Some(path) = &args.outputs_file {
         check_outputs_file(path)?;
     }
@@ -273,7 +287,7 @@ pub(crate) fn deploy(
                 return Ok(why.code());
             }
         };
-        let deployer = Deployer::new(aws);
+        let deployer = ctx.deployer(aws);
         let run = deploy_all(
             ctx, &deployer, &targets, args, plan, prompt, &tracker, &results,
         );
@@ -325,6 +339,7 @@ async fn deploy_all(
             role_arn: args.role_arn.clone(),
             notification_arns: args.notification_arns.clone(),
             execute: !args.no_execute,
+            adopt: args.adopt.contains(&t.name),
             ..DeployOptions::default()
         };
         let out = &mut *ctx.out;

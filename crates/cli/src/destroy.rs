@@ -61,8 +61,14 @@ pub(crate) fn destroy(
                 return Ok(why.code());
             }
         };
-        let deployer = Deployer::new(aws);
+        let deployer = ctx.deployer(aws);
         let run = async {
+            // Before asking, and before anything is deleted: stacks this app did not
+            // deploy, termination protection, and stacks that deployed ones still depend on.
+            if let Err(e) = deployer.check_destroy(ctx.assembly, &targets).await {
+                p.error(ctx.err, &e)?;
+                return Ok(1);
+            }
             if !args.yes {
                 let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
                 let question = format!(

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use stackwright_deploy::{ChangeSetPreview, DeployOptions, Deployer};
+use stackwright_deploy::{ChangeSetPreview, DeployOptions};
 
 use stackwright_synth::Synthesized;
 
@@ -34,7 +34,8 @@ pub(crate) fn diff(ctx: &mut Context<'_>, args: &DiffArgs, stacks: &[String]) ->
     let targets = ctx.targets(stacks)?;
     let rt = runtime()?;
     rt.block_on(async {
-        let deployer = Deployer::new(ctx.aws_for(&targets).await);
+        // The app's tag, as deploy sets it: another value would show as a change.
+        let deployer = ctx.deployer(ctx.aws_for(&targets).await);
         let mut code = 0;
         for (i, t) in targets.iter().enumerate() {
             let p = ctx.p;

@@ -186,7 +186,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    #[cfg(feature = "aws")]
+    let app_name = app_name(&args);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let text = if color {
@@ -269,6 +272,7 @@ where
         #[cfg(feature = "aws")]
         Checked::Diff(args, stacks) => {
             with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                ctx.app = app_name;
                 diff::diff(ctx, &args, &stacks)
             })
         }
@@ -276,6 +280,7 @@ where
         Checked::Deploy(args, plan) => {
             let mut prompt = prompt_for(&aws);
             changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                ctx.app = app_name;
                 deploy::deploy(ctx, &args, &plan, &mut *prompt)
             })
         }
@@ -283,6 +288,7 @@ where
         Checked::Destroy(args, stacks) => {
             let mut prompt = prompt_for(&aws);
             changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+                ctx.app = app_name;
                 destroy::destroy(ctx, &args, &stacks, &mut *prompt)
             })
         }
@@ -341,6 +347,17 @@ fn check(command: Command, s: &stackwright_synth::Synthesized) -> Result<Checked
     })
 }
 
+/// The app's name, which deploy tags its stacks with (`stackwright:app`) and destroy
+/// checks: the program's file name without extension, the same from run to run.
+#[cfg(feature = "aws")]
+fn app_name(args: &[OsString]) -> String {
+    args.first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "stackwright".to_string())
+}
+
 /// Who answers the questions: the terminal, or, for a program that brought its own AWS
 /// configuration (embedded, tests), nobody.
 #[cfg(feature = "aws")]
@@ -372,6 +389,7 @@ fn with_assembly(
         out,
         err,
         aws,
+        app: String::new(),
     };
     command(&mut ctx)
 }

@@ -92,6 +92,7 @@ fn deployed_statuses(
         out: &mut sink,
         err,
         aws: lookup.aws,
+        app: String::new(),
     };
     let targets = StackTarget::all(ctx.assembly)?;
     let rt = runtime()?;

@@ -23,9 +23,16 @@ pub(crate) struct Context<'a> {
     pub err: &'a mut dyn Write,
     /// An AWS configuration given by the embedding program instead of the standard chain.
     pub aws: Option<Aws>,
+    /// The app's name, which deploy tags its stacks with (the program's name).
+    pub app: String,
 }
 
 impl Context<'_> {
+    /// A deployer for this app's stacks.
+    pub(crate) fn deployer(&self, aws: Aws) -> Deployer {
+        Deployer::new(aws).with_app(&self.app)
+    }
+
     /// The stacks of the assembly called `names` (chosen, and checked, before the assembly
     /// was written), in that order.
     pub(crate) fn targets(

@@ -13,13 +13,14 @@ use indexmap::IndexMap;
 use crate::change_set::{
     ChangeAction, ChangeDetail, ChangeSet, ChangeSetKind, Replacement, ResourceChange,
 };
-use crate::error::DeployError;
+use crate::error::{DeployError, Site};
 use crate::events::StackEvent;
 use crate::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
+use crate::timeouts::{BadTimeout, Timeouts};
 
 /// AWS configuration for deploys: credentials, endpoint and default region from
 /// `aws-config`'s standard chain (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), or a
-/// configuration of your own.
+/// configuration of your own, with time limits on every call ([`Timeouts`]).
 ///
 /// Each stack deploys to the region of its `Env`; the configured region is used for a stack
 /// whose `Env` names none.
@@ -27,30 +28,97 @@ use crate::status::{ChangeSetStatus, ExecutionStatus, StackStatus};
 pub struct Aws {
     config: SdkConfig,
     account: Arc<tokio::sync::OnceCell<String>>,
+    /// A `STACKWRIGHT_*_TIMEOUT` variable that could not be read: the first operation
+    /// reports it (the defaults are in effect until then).
+    bad_timeout: Option<BadTimeout>,
 }
 
 impl Aws {
-    /// Loads the standard chain.
+    /// Loads the standard chain, with the time limits of [`Timeouts::from_env`] (the
+    /// defaults, or the `STACKWRIGHT_*_TIMEOUT` variables). Retries are the chain's
+    /// (`AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`; standard mode, three attempts, by default).
     pub async fn from_env() -> Aws {
-        Aws::from_config(aws_config::defaults(BehaviorVersion::latest()).load().await)
+        Aws::with_env_timeouts(aws_config::defaults(BehaviorVersion::latest())).await
     }
 
     /// Loads the standard chain, with `region` as the default region instead of the chain's
     /// own. When every stack names its region, this spares the chain's region lookup (which
     /// ends with a call to the EC2 instance metadata service when nothing else names one).
     pub async fn from_env_in(region: impl Into<String>) -> Aws {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.into()))
-            .load()
-            .await;
-        Aws::from_config(config)
+        Aws::with_env_timeouts(
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.into())),
+        )
+        .await
     }
 
-    /// Uses a configuration built elsewhere (tests, or an embedding program).
+    async fn with_env_timeouts(loader: aws_config::ConfigLoader) -> Aws {
+        let (timeouts, bad_timeout) = match Timeouts::from_env() {
+            Ok(t) => (t, None),
+            Err(e) => (Timeouts::default(), Some(e)),
+        };
+        let mut aws = Aws::from_config(loader.timeout_config(timeouts.to_sdk()).load().await);
+        aws.bad_timeout = bad_timeout;
+        aws
+    }
+
+    /// Uses a configuration built elsewhere (tests, or an embedding program). Time limits
+    /// it leaves unset get [`Timeouts::default`]'s; the ones it sets (or disables) stay.
     pub fn from_config(config: SdkConfig) -> Aws {
+        let mut limits = config
+            .timeout_config()
+            .cloned()
+            .unwrap_or_else(|| aws_config::timeout::TimeoutConfig::builder().build());
+        limits.take_defaults_from(&Timeouts::default().to_sdk());
         Aws {
-            config,
+            config: config.to_builder().timeout_config(limits).build(),
             account: Arc::new(tokio::sync::OnceCell::new()),
+            bad_timeout: None,
+        }
+    }
+
+    /// The same configuration with these time limits.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Aws {
+        self.config = self
+            .config
+            .to_builder()
+            .timeout_config(timeouts.to_sdk())
+            .build();
+        self.bad_timeout = None;
+        self
+    }
+
+    /// The time limits in effect.
+    pub fn timeouts(&self) -> Timeouts {
+        self.config
+            .timeout_config()
+            .map(Timeouts::from_sdk)
+            .unwrap_or_default()
+    }
+
+    /// Fails when a `STACKWRIGHT_*_TIMEOUT` variable could not be read.
+    pub fn check_settings(&self) -> Result<(), DeployError> {
+        match &self.bad_timeout {
+            Some(e) => Err(DeployError::BadTimeout(e.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Where calls to `service` (`cloudformation`, `sts`, `s3`) in `region` go.
+    pub(crate) fn site(&self, service: &str, region: &str) -> Site {
+        let endpoint = match self.config.endpoint_url() {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let domain = if region.starts_with("cn-") {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                };
+                format!("https://{service}.{region}.{domain}")
+            }
+        };
+        Site {
+            endpoint,
+            timeouts: self.timeouts(),
         }
     }
 
@@ -81,11 +149,13 @@ impl Aws {
         self.account
             .get_or_try_init(|| async {
                 let sts = aws_sdk_sts::Client::new(&self.config);
+                let region = self.config.region().map_or("us-east-1", |r| r.as_ref());
+                let site = self.site("sts", region);
                 let out = sts
                     .get_caller_identity()
                     .send()
                     .await
-                    .map_err(|e| DeployError::aws("", "GetCallerIdentity", e))?;
+                    .map_err(|e| DeployError::aws("", "GetCallerIdentity", &site, e))?;
                 Ok(out.account().unwrap_or_default().to_string())
             })
             .await
@@ -111,17 +181,18 @@ impl Aws {
             .build();
         Cfn {
             client: aws_sdk_cloudformation::Client::from_conf(conf),
+            site: Arc::new(self.site("cloudformation", region)),
         }
     }
 
-    pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+    pub(crate) fn s3(&self, region: &str) -> (aws_sdk_s3::Client, Site) {
         // Bucket subdomains of a custom endpoint (moto, LocalStack) do not resolve, so a
         // configured endpoint gets path-style addresses.
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
             .force_path_style(self.config.endpoint_url().is_some())
             .build();
-        aws_sdk_s3::Client::from_conf(conf)
+        (aws_sdk_s3::Client::from_conf(conf), self.site("s3", region))
     }
 }
 
@@ -142,6 +213,26 @@ pub struct DeployedStack {
     pub parameters: IndexMap<String, String>,
     /// Whether termination protection is on.
     pub termination_protection: bool,
+    /// Its stack-level tags.
+    pub tags: IndexMap<String, String>,
+    /// The names of the exports its outputs make.
+    pub exports: Vec<String>,
+}
+
+/// A change set of a stack, as `ListChangeSets` sums it up.
+#[derive(Debug, Clone)]
+pub(crate) struct ChangeSetSummary {
+    pub name: String,
+    pub id: String,
+    pub status: ChangeSetStatus,
+    pub execution_status: ExecutionStatus,
+}
+
+/// How `ExecuteChangeSet` failed: with an answer from the service, or without one (the
+/// connection failed or timed out, so the request may well have been carried out).
+pub(crate) struct ExecuteFailure {
+    pub answered: bool,
+    pub error: DeployError,
 }
 
 /// What CreateChangeSet gets.
@@ -171,6 +262,7 @@ pub enum TemplateSource {
 #[derive(Clone, Debug)]
 pub(crate) struct Cfn {
     client: aws_sdk_cloudformation::Client,
+    site: Arc<Site>,
 }
 
 fn time(t: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> Option<SystemTime> {
@@ -178,12 +270,31 @@ fn time(t: Option<&aws_sdk_cloudformation::primitives::DateTime>) -> Option<Syst
 }
 
 impl Cfn {
+    fn fail<E>(
+        &self,
+        stack: &str,
+        action: &'static str,
+        err: aws_sdk_cloudformation::error::SdkError<
+            E,
+            aws_sdk_cloudformation::config::http::HttpResponse,
+        >,
+    ) -> DeployError
+    where
+        E: aws_sdk_cloudformation::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+    {
+        DeployError::aws(stack, action, &self.site, err)
+    }
+
     /// The stack called (or with ARN) `name`; `None` when it does not exist.
     pub(crate) async fn describe(&self, name: &str) -> Result<Option<DeployedStack>, DeployError> {
         let out = match self.client.describe_stacks().stack_name(name).send().await {
             Ok(o) => o,
             Err(e) => {
-                let err = DeployError::aws(name, "DescribeStacks", e);
+                let err = self.fail(name, "DescribeStacks", e);
                 if let DeployError::Aws { code, message, .. } = &err
                     && code.as_deref() == Some("ValidationError")
                     && message.contains("does not exist")
@@ -222,6 +333,16 @@ impl Cfn {
                 })
                 .collect(),
             termination_protection: s.enable_termination_protection().unwrap_or(false),
+            tags: s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect(),
+            exports: s
+                .outputs()
+                .iter()
+                .filter_map(|o| o.export_name().filter(|n| !n.is_empty()).map(String::from))
+                .collect(),
         }))
     }
 
@@ -234,7 +355,7 @@ impl Cfn {
             .template_stage(TemplateStage::Original)
             .send()
             .await
-            .map_err(|e| DeployError::aws(stack, "GetTemplate", e))?;
+            .map_err(|e| self.fail(stack, "GetTemplate", e))?;
         Ok(out.template_body().unwrap_or("{}").to_string())
     }
 
@@ -267,7 +388,7 @@ impl Cfn {
         let out = req
             .send()
             .await
-            .map_err(|e| DeployError::aws(r.stack, "CreateChangeSet", e))?;
+            .map_err(|e| self.fail(r.stack, "CreateChangeSet", e))?;
         Ok((
             out.id().unwrap_or(r.name).to_string(),
             out.stack_id().unwrap_or(r.stack).to_string(),
@@ -291,7 +412,7 @@ impl Cfn {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| DeployError::aws(stack, "DescribeChangeSet", e))?;
+                .map_err(|e| self.fail(stack, "DescribeChangeSet", e))?;
             let changes = out
                 .changes()
                 .iter()
@@ -369,7 +490,7 @@ impl Cfn {
         {
             Ok(_) => Ok(()),
             Err(e) => {
-                let err = DeployError::aws(stack, "DeleteChangeSet", e);
+                let err = self.fail(stack, "DeleteChangeSet", e);
                 match err.code() {
                     Some("ChangeSetNotFound" | "ChangeSetNotFoundException") => Ok(()),
                     Some("ValidationError") if err.to_string().contains("does not exist") => Ok(()),
@@ -379,12 +500,12 @@ impl Cfn {
         }
     }
 
-    /// A stack's change sets, as (name, ARN). Only the stack's own: some emulators answer
-    /// with every stack's.
+    /// A stack's change sets. Only the stack's own: some emulators answer with every
+    /// stack's.
     pub(crate) async fn change_sets(
         &self,
         stack_name: &str,
-    ) -> Result<Vec<(String, String)>, DeployError> {
+    ) -> Result<Vec<ChangeSetSummary>, DeployError> {
         let mut found = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -395,16 +516,22 @@ impl Cfn {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| DeployError::aws(stack_name, "ListChangeSets", e))?;
+                .map_err(|e| self.fail(stack_name, "ListChangeSets", e))?;
             found.extend(
                 out.summaries()
                     .iter()
                     .filter(|s| s.stack_name().is_none_or(|n| n == stack_name))
                     .filter_map(|s| {
-                        Some((
-                            s.change_set_name()?.to_string(),
-                            s.change_set_id()?.to_string(),
-                        ))
+                        Some(ChangeSetSummary {
+                            name: s.change_set_name()?.to_string(),
+                            id: s.change_set_id()?.to_string(),
+                            status: ChangeSetStatus::parse(
+                                s.status().map(|x| x.as_str()).unwrap_or_default(),
+                            ),
+                            execution_status: ExecutionStatus::parse(
+                                s.execution_status().map(|x| x.as_str()).unwrap_or_default(),
+                            ),
+                        })
                     }),
             );
             match out.next_token() {
@@ -414,19 +541,69 @@ impl Cfn {
         }
     }
 
+    /// Executes a change set. `token` makes the call idempotent: CloudFormation carries out
+    /// a retried request with the same token once, and marks the operation's events with it.
     pub(crate) async fn execute_change_set(
         &self,
         stack: &str,
         change_set: &str,
-    ) -> Result<(), DeployError> {
+        token: &str,
+    ) -> Result<(), ExecuteFailure> {
         self.client
             .execute_change_set()
             .stack_name(stack)
             .change_set_name(change_set)
+            .client_request_token(token)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| DeployError::aws(stack, "ExecuteChangeSet", e))
+            .map_err(|e| ExecuteFailure {
+                answered: e.raw_response().is_some(),
+                error: self.fail(stack, "ExecuteChangeSet", e),
+            })
+    }
+
+    /// The stacks importing an export; `None` when the endpoint does not implement
+    /// `ListImports` (some emulators).
+    pub(crate) async fn imports(
+        &self,
+        stack: &str,
+        export: &str,
+    ) -> Result<Option<Vec<String>>, DeployError> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = match self
+                .client
+                .list_imports()
+                .export_name(export)
+                .set_next_token(token.take())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => {
+                    let err = self.fail(stack, "ListImports", e);
+                    let text = err.to_string();
+                    // CloudFormation's answer for an export nobody imports.
+                    if err.code() == Some("ValidationError") && text.contains("not imported") {
+                        return Ok(Some(found));
+                    }
+                    if matches!(err.code(), Some("InvalidAction" | "NotImplemented"))
+                        || text.contains("not been implemented")
+                        || text.contains("not yet implemented")
+                    {
+                        return Ok(None);
+                    }
+                    return Err(err);
+                }
+            };
+            found.extend(out.imports().iter().cloned());
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(Some(found)),
+            }
+        }
     }
 
     pub(crate) async fn delete_stack(
@@ -441,7 +618,7 @@ impl Cfn {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| DeployError::aws(stack, "DeleteStack", e))
+            .map_err(|e| self.fail(stack, "DeleteStack", e))
     }
 
     pub(crate) async fn set_termination_protection(
@@ -456,7 +633,7 @@ impl Cfn {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| DeployError::aws(stack, "UpdateTerminationProtection", e))
+            .map_err(|e| self.fail(stack, "UpdateTerminationProtection", e))
     }
 
     /// One page of a stack's events, newest first, and the token for the next.
@@ -472,7 +649,7 @@ impl Cfn {
             .set_next_token(token)
             .send()
             .await
-            .map_err(|e| DeployError::aws(stack, "DescribeStackEvents", e))?;
+            .map_err(|e| self.fail(stack, "DescribeStackEvents", e))?;
         let events = out
             .stack_events()
             .iter()
@@ -493,6 +670,10 @@ impl Cfn {
                 ev.reason = e
                     .resource_status_reason()
                     .filter(|r| !r.is_empty())
+                    .map(String::from);
+                ev.client_request_token = e
+                    .client_request_token()
+                    .filter(|t| !t.is_empty())
                     .map(String::from);
                 ev
             })

@@ -1,26 +1,87 @@
 //! Diff, deploy and destroy of the stacks of a cloud assembly, through change sets.
 
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudformation::types::{Capability, Parameter};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use stackwright_synth::assembly::{AssemblyError, CloudAssembly, ManifestStack};
+use stackwright_synth::assembly::{AssemblyError, CloudAssembly, Environment, ManifestStack};
 use stackwright_synth::validate::limits::INLINE_BODY_BYTES;
 
 use crate::change_set::{ChangeSet, ChangeSetKind};
-use crate::client::{Aws, Cfn, ChangeSetRequest, DeployedStack, TemplateSource};
+use crate::client::{
+    Aws, Cfn, ChangeSetRequest, ChangeSetSummary, DeployedStack, ExecuteFailure, TemplateSource,
+};
 use crate::diff::TemplateDiff;
 use crate::error::{DeployError, FailureReason};
 use crate::events::{EventStatus, StackEvent};
 use crate::progress::Progress;
-use crate::status::{ResourceStatus, StackStatus};
+use crate::status::{ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus};
 use crate::watch::{EventStream, Watcher};
 
-/// The change set deploy creates (and replaces on the next deploy).
+/// How the change sets deploy creates are named: `stackwright-deploy-<run>`, unique to each
+/// run ([`unique_change_set_name`]), so that two deploys at once never touch each other's.
 pub const DEPLOY_CHANGE_SET: &str = "stackwright-deploy";
-/// The change set `diff --change-set` creates and deletes again.
+/// How the change sets `diff --change-set` creates (and deletes again) are named.
 pub const DIFF_CHANGE_SET: &str = "stackwright-diff";
+/// The stack tag that marks a stack as deployed by stackwright, naming the app. Deploy
+/// updates and destroy deletes only stacks whose tag names their app.
+pub const APP_TAG: &str = "stackwright:app";
+/// The app name a [`Deployer`] marks stacks with unless told another
+/// ([`Deployer::with_app`]).
+pub const DEFAULT_APP: &str = "stackwright";
+
+/// A change set name no other run uses: `prefix`, the time and the process id in base 36,
+/// and a counter for the runs of one process. Change set names never reach a template.
+pub fn unique_change_set_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let millis = now.as_millis() % 36u128.pow(8);
+    format!(
+        "{prefix}-{}-{}{}",
+        base36(millis),
+        base36(u128::from(std::process::id())),
+        base36(u128::from(COUNTER.fetch_add(1, Ordering::Relaxed)))
+    )
+}
+
+fn base36(mut n: u128) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Whether stackwright made a change set of this name (this run or another).
+fn made_by_stackwright(name: &str) -> bool {
+    [DEPLOY_CHANGE_SET, DIFF_CHANGE_SET].iter().any(|prefix| {
+        name == *prefix
+            || name
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('-'))
+    })
+}
+
+/// A change set that may still be executed (or is being): one another run may be about to
+/// use, or one someone left for review.
+fn is_live(c: &ChangeSetSummary) -> bool {
+    c.status.is_pending()
+        || matches!(
+            c.execution_status,
+            ExecutionStatus::Available | ExecutionStatus::ExecuteInProgress
+        )
+}
 
 /// One stack of a cloud assembly: its manifest entry and its template.
 #[derive(Debug, Clone)]
@@ -31,6 +92,8 @@ pub struct StackTarget {
     pub manifest: ManifestStack,
     /// The template, as written.
     pub body: String,
+    /// The stacks it depends on, with where each deploys.
+    pub dependencies: IndexMap<String, Environment>,
 }
 
 impl StackTarget {
@@ -42,10 +105,23 @@ impl StackTarget {
                 reason: format!("it has no stack called '{name}'"),
             }
         })?;
+        let dependencies = manifest
+            .dependencies
+            .iter()
+            .map(|d| {
+                let env = assembly
+                    .manifest
+                    .stacks
+                    .get(d)
+                    .map_or_else(|| manifest.environment.clone(), |m| m.environment.clone());
+                (d.clone(), env)
+            })
+            .collect();
         Ok(StackTarget {
             name: name.to_string(),
             body: minified(assembly.template_body(name)?),
             manifest,
+            dependencies,
         })
     }
 
@@ -84,8 +160,14 @@ pub struct DeployOptions {
     pub notification_arns: Vec<String>,
     /// Execute the change set; `false` leaves it for review.
     pub execute: bool,
-    /// The change set's name.
+    /// The change set's name. Default: a new [`unique_change_set_name`] for each
+    /// `DeployOptions::default()`.
     pub change_set_name: String,
+    /// Take over a stack of this name that exists without this app's
+    /// [`APP_TAG`] (created by hand, by another tool, or by another app): its resources
+    /// become the template's. Without it, such a stack is refused
+    /// ([`DeployError::NotOwned`]).
+    pub adopt: bool,
 }
 
 impl Default for DeployOptions {
@@ -96,7 +178,8 @@ impl Default for DeployOptions {
             role_arn: None,
             notification_arns: Vec::new(),
             execute: true,
-            change_set_name: DEPLOY_CHANGE_SET.to_string(),
+            change_set_name: unique_change_set_name(DEPLOY_CHANGE_SET),
+            adopt: false,
         }
     }
 }
@@ -266,20 +349,46 @@ pub enum ChangeSetPreview {
 pub struct Deployer {
     aws: Aws,
     poll: Duration,
+    app: String,
+    max_wait: Duration,
 }
 
 impl Deployer {
-    /// A deployer polling CloudFormation every two seconds.
+    /// A deployer polling CloudFormation every two seconds, marking stacks as
+    /// [`DEFAULT_APP`]'s, and waiting up to two hours for another operation on a stack to
+    /// end.
     pub fn new(aws: Aws) -> Self {
         Deployer {
             aws,
             poll: Duration::from_secs(2),
+            app: DEFAULT_APP.to_string(),
+            max_wait: Duration::from_secs(2 * 60 * 60),
         }
     }
 
     /// Polls at another interval (tests against an emulator poll fast).
     pub fn poll_interval(mut self, every: Duration) -> Self {
         self.poll = every;
+        self
+    }
+
+    /// The app whose stacks these are: deploy tags every stack with it ([`APP_TAG`]) and
+    /// updates or deletes only stacks tagged with it. Keep it the same from run to run
+    /// (the command line uses the program's name).
+    pub fn with_app(mut self, app: impl Into<String>) -> Self {
+        self.app = app.into();
+        self
+    }
+
+    /// The app's name.
+    pub fn app(&self) -> &str {
+        &self.app
+    }
+
+    /// How long to wait for another operation on a stack to end before giving up
+    /// ([`DeployError::StillBusy`]).
+    pub fn max_wait(mut self, limit: Duration) -> Self {
+        self.max_wait = limit;
         self
     }
 
@@ -291,6 +400,7 @@ impl Deployer {
     /// A client for the stack's region, once the credentials are known to belong to the
     /// stack's account.
     async fn client_for(&self, target: &StackTarget) -> Result<(Cfn, String), DeployError> {
+        self.aws.check_settings()?;
         let region = self
             .aws
             .region_for(&target.name, &target.manifest.environment.region)?;
@@ -359,7 +469,7 @@ impl Deployer {
             )));
         };
         let options = DeployOptions {
-            change_set_name: DIFF_CHANGE_SET.to_string(),
+            change_set_name: unique_change_set_name(DIFF_CHANGE_SET),
             ..options.clone()
         };
         let cs = self
@@ -368,7 +478,7 @@ impl Deployer {
         cfn.delete_change_set(&target.name, &cs.id).await?;
         if cs.has_no_changes() {
             Ok(ChangeSetPreview::NoChanges)
-        } else if cs.status.is_pending() || cs.status == crate::status::ChangeSetStatus::Failed {
+        } else if cs.status.is_pending() || cs.status == ChangeSetStatus::Failed {
             Err(DeployError::ChangeSetFailed {
                 stack: target.name.clone(),
                 reason: cs.status_reason.unwrap_or_else(|| cs.status.to_string()),
@@ -399,21 +509,36 @@ impl Deployer {
                     hint: hint.to_string(),
                 });
             }
-            if s.status.holds_no_resources() && self.safe_to_recreate(&cfn, s, options).await? {
-                on(Activity::Recreating {
-                    stack: target.name.clone(),
-                    status: s.status.clone(),
-                });
-                cfn.delete_stack(&s.id, options.role_arn.as_deref()).await?;
-                self.wait_deleted(&cfn, target, &s.id).await?;
-                recreated = Some(s.status.clone());
-                deployed = None;
+            // A REVIEW_IN_PROGRESS stack holds nothing and keeps any change set it has: a
+            // CREATE change set is added beside, whoever's it is.
+            if s.status != StackStatus::ReviewInProgress {
+                self.check_owner(target, s, options.adopt, false)?;
             }
         }
+        // Before anything is created or deleted: an import of a stack that is not there
+        // would fail the change set and leave an empty stack behind.
+        self.check_dependencies(target, options).await?;
+        if let Some(s) = &deployed
+            && s.status.holds_no_resources()
+            && self.safe_to_recreate(&cfn, s, options).await?
+        {
+            on(Activity::Recreating {
+                stack: target.name.clone(),
+                status: s.status.clone(),
+            });
+            cfn.delete_stack(&s.id, options.role_arn.as_deref()).await?;
+            self.wait_deleted(&cfn, target, &s.id).await?;
+            recreated = Some(s.status.clone());
+            deployed = None;
+        }
 
-        let cs = self
+        let cs = match self
             .create_change_set(&cfn, &region, target, options, deployed.as_ref(), on)
-            .await?;
+            .await
+        {
+            Ok(cs) => cs,
+            Err(e) => return Err(self.changed_meanwhile(&cfn, target, e).await),
+        };
         if cs.has_no_changes() {
             cfn.delete_change_set(&target.name, &cs.id).await?;
             let Some(d) = deployed else {
@@ -437,7 +562,7 @@ impl Deployer {
                 warnings,
             })));
         }
-        if cs.status != crate::status::ChangeSetStatus::CreateComplete {
+        if cs.status != ChangeSetStatus::CreateComplete {
             let reason = cs
                 .status_reason
                 .clone()
@@ -473,29 +598,13 @@ impl Deployer {
             ChangeSetKind::Update => cs.changes.len(),
         };
         let progress = Progress::new(total);
-        if let Err(e) = cfn.execute_change_set(&cs.stack_id, &cs.id).await {
-            let status = cfn
-                .describe(&cs.stack_id)
-                .await
-                .ok()
-                .flatten()
-                .map(|s| s.status);
-            let (code, message, source) = match e {
-                DeployError::Aws {
-                    code,
-                    message,
-                    source,
-                    ..
-                } => (code, message, source),
-                other => (None, other.to_string(), Some(other.into())),
-            };
-            return Err(DeployError::ExecuteFailed {
-                stack: target.name.clone(),
-                code,
-                message,
-                status,
-                source,
-            });
+        let token = execution_token(&cs.id);
+        let mut warnings = Vec::new();
+        if let Err(failure) = cfn.execute_change_set(&cs.stack_id, &cs.id, &token).await {
+            warnings.push(
+                self.after_failed_execute(&cfn, target, pending, &token, failure)
+                    .await?,
+            );
         }
         Ok(Execution {
             stream: watcher.stream(),
@@ -508,7 +617,95 @@ impl Deployer {
             progress,
             failures: Vec::new(),
             stack_reason: None,
+            warnings,
         })
+    }
+
+    /// What is true after `ExecuteChangeSet` failed. An answer from the service that it
+    /// refused is reported as such. Without an answer (the connection failed or timed out
+    /// after the request went out) CloudFormation may well have executed the change set, and
+    /// a retry of a request that did get through is refused as already executed: the change
+    /// set and the stack's events are looked up again. When the execution started (the
+    /// change set says so, or events carry this execution's token), it is followed and the
+    /// returned warning says what happened to the call; otherwise the error says what is.
+    async fn after_failed_execute(
+        &self,
+        cfn: &Cfn,
+        target: &StackTarget,
+        pending: &PendingChangeSet,
+        token: &str,
+        failure: ExecuteFailure,
+    ) -> Result<String, DeployError> {
+        let cs = &pending.change_set;
+        let ExecuteFailure { answered, error } = failure;
+        let refused_as_executed = matches!(
+            error.code(),
+            Some("InvalidChangeSetStatus" | "ChangeSetNotFound" | "ChangeSetNotFoundException")
+        );
+        let stack_now = cfn.describe(&cs.stack_id).await;
+        if answered && !refused_as_executed {
+            let status = stack_now.ok().flatten().map(|s| s.status);
+            return Err(execute_failed(&target.name, error, status, None));
+        }
+        let change_set_now = match cfn.describe_change_set(&cs.stack_id, &cs.id).await {
+            Ok(c) => Ok(Some(c)),
+            Err(e) if vanished(&e) => Ok(None),
+            Err(e) => Err(e),
+        };
+        let events = cfn.events_page(&cs.stack_id, None).await;
+        let (Ok(stack_now), Ok(change_set_now), Ok((events, _))) =
+            (stack_now, change_set_now, events)
+        else {
+            let message = without_stack(&target.name, &error);
+            return Err(DeployError::ExecuteUnconfirmed {
+                stack: target.name.clone(),
+                message,
+                source: Some(Box::new(error)),
+            });
+        };
+        let status = stack_now.as_ref().map(|s| s.status.clone());
+        let ours = events
+            .iter()
+            .any(|e| e.client_request_token.as_deref() == Some(token));
+        let execution = change_set_now.as_ref().map(|c| c.execution_status.clone());
+        let nothing_ran = status.as_ref() == Some(&StackStatus::ReviewInProgress)
+            || status.as_ref() == pending.deployed.as_ref().map(|d| &d.status);
+        let started =
+            ours || matches!(
+                execution,
+                Some(ExecutionStatus::ExecuteInProgress | ExecutionStatus::ExecuteComplete)
+            ) || (execution == Some(ExecutionStatus::ExecuteFailed) && !nothing_ran);
+        if started {
+            return Ok(format!(
+                "{}: {}, but CloudFormation did execute the change set; deploy followed it",
+                target.name,
+                without_stack(&target.name, &error)
+            ));
+        }
+        match execution {
+            // Still there and executable: it really was not executed.
+            Some(ExecutionStatus::Available) => Err(execute_failed(
+                &target.name,
+                error,
+                status,
+                Some("; the change set is still AVAILABLE"),
+            )),
+            Some(ExecutionStatus::ExecuteFailed) => {
+                let reason = change_set_now.and_then(|c| c.status_reason);
+                Err(execute_failed(
+                    &target.name,
+                    error,
+                    status,
+                    reason.map(|r| format!(" ({r})")).as_deref(),
+                ))
+            }
+            // Gone or obsolete without this execution: another operation took the stack
+            // (CloudFormation removes a stack's other change sets when one is executed).
+            _ => Err(DeployError::ChangedMeanwhile {
+                stack: target.name.clone(),
+                status,
+            }),
+        }
     }
 
     /// Prepares, executes and watches one stack, without asking anyone: the library's
@@ -568,7 +765,8 @@ impl Deployer {
         Ok(results)
     }
 
-    /// Deletes stacks of an assembly in reverse deployment order (`names` empty: all).
+    /// Deletes stacks of an assembly in reverse deployment order (`names` empty: all),
+    /// once [`Deployer::check_destroy`] found nothing against it.
     pub async fn destroy_assembly<F: FnMut(Activity) + ?Sized>(
         &self,
         assembly: &CloudAssembly,
@@ -576,15 +774,91 @@ impl Deployer {
         role_arn: Option<&str>,
         on: &mut F,
     ) -> Result<Vec<DestroyResult>, DeployError> {
+        let targets = select(assembly, names)?;
+        self.check_destroy(assembly, &targets).await?;
         let mut results = Vec::new();
-        for target in select(assembly, names)?.iter().rev() {
+        for target in targets.iter().rev() {
             results.push(self.destroy(target, role_arn, on).await?);
         }
         Ok(results)
     }
 
-    /// Deletes a stack and waits until it is gone. Refuses a stack with termination
-    /// protection.
+    /// Checks, before anything is deleted, that destroying `targets` (stacks of `assembly`,
+    /// in any order) loses nothing it must not. Refused: a stack this app did not deploy
+    /// ([`DeployError::NotOwned`]), one with termination protection on
+    /// ([`DeployError::TerminationProtected`], as CloudFormation would), and one that a
+    /// deployed stack not being destroyed depends on ([`DeployError::NeededBy`]): a
+    /// dependant in the assembly's manifest, or any stack importing one of its exports
+    /// (`ListImports`, where the endpoint implements it).
+    pub async fn check_destroy(
+        &self,
+        assembly: &CloudAssembly,
+        targets: &[StackTarget],
+    ) -> Result<(), DeployError> {
+        let going: HashSet<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+        for t in targets {
+            let (cfn, _) = self.client_for(t).await?;
+            let Some(deployed) = cfn.describe(&t.name).await? else {
+                continue;
+            };
+            self.check_owner_to_delete(&cfn, t, &deployed).await?;
+            if deployed.termination_protection {
+                return Err(DeployError::TerminationProtected {
+                    stack: t.name.clone(),
+                });
+            }
+            let mut dependants = Vec::new();
+            for (name, other) in &assembly.manifest.stacks {
+                if going.contains(name.as_str()) || !other.dependencies.contains(&t.name) {
+                    continue;
+                }
+                let region = self.aws.region_for(name, &other.environment.region)?;
+                let deployed_other = self.aws.cfn(&region).describe(name).await?;
+                if deployed_other.is_some_and(|d| !d.status.holds_no_resources()) {
+                    dependants.push(name.clone());
+                }
+            }
+            for importer in self.importers(&cfn, &t.name, &deployed).await? {
+                if !going.contains(importer.as_str()) && !dependants.contains(&importer) {
+                    dependants.push(importer);
+                }
+            }
+            if !dependants.is_empty() {
+                return Err(DeployError::NeededBy {
+                    stack: t.name.clone(),
+                    dependants,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The stacks importing any of a deployed stack's exports, other than itself.
+    async fn importers(
+        &self,
+        cfn: &Cfn,
+        name: &str,
+        deployed: &DeployedStack,
+    ) -> Result<Vec<String>, DeployError> {
+        let mut found: Vec<String> = Vec::new();
+        for export in &deployed.exports {
+            let Some(stacks) = cfn.imports(name, export).await? else {
+                // The endpoint does not implement ListImports: the manifest's dependencies
+                // are all there is to go by.
+                return Ok(found);
+            };
+            for s in stacks {
+                if s != name && s != deployed.id && !found.contains(&s) {
+                    found.push(s);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Deletes a stack and waits until it is gone. Refuses a stack this app did not deploy,
+    /// one with termination protection on, and one whose exports a stack still imports
+    /// (see [`Deployer::check_destroy`], which also knows the assembly's dependencies).
     pub async fn destroy<F: FnMut(Activity) + ?Sized>(
         &self,
         target: &StackTarget,
@@ -601,9 +875,17 @@ impl Deployer {
                 elapsed: started.elapsed(),
             });
         };
+        self.check_owner_to_delete(&cfn, target, &deployed).await?;
         if deployed.termination_protection {
             return Err(DeployError::TerminationProtected {
                 stack: target.name.clone(),
+            });
+        }
+        let dependants = self.importers(&cfn, &target.name, &deployed).await?;
+        if !dependants.is_empty() {
+            return Err(DeployError::NeededBy {
+                stack: target.name.clone(),
+                dependants,
             });
         }
         let watcher = Watcher::prime(cfn.clone(), &deployed.id, self.poll).await?;
@@ -619,6 +901,7 @@ impl Deployer {
             progress: Progress::new(target.manifest.resource_count),
             failures: Vec::new(),
             stack_reason: None,
+            warnings: Vec::new(),
         };
         let mut retained = Vec::new();
         while let Some(event) = exec.next().await {
@@ -669,7 +952,15 @@ impl Deployer {
                 status: s.status.clone(),
             });
             let id = s.id.clone();
+            let started = Instant::now();
             while s.status.is_busy() {
+                if started.elapsed() >= self.max_wait {
+                    return Err(DeployError::StillBusy {
+                        stack: name.to_string(),
+                        status: s.status,
+                        waited: started.elapsed(),
+                    });
+                }
                 tokio::time::sleep(self.poll).await;
                 match cfn.describe(&id).await? {
                     Some(next) => s = next,
@@ -683,8 +974,10 @@ impl Deployer {
         Ok(Some(s))
     }
 
-    /// A `REVIEW_IN_PROGRESS` stack may hold a change set someone else left for review;
-    /// such a stack is kept and a CREATE change set added beside it.
+    /// A `REVIEW_IN_PROGRESS` stack is deleted and created again only when nothing on it can
+    /// still be executed: every change set on it is stackwright's and failed or was used up.
+    /// One that someone left for review, or that another run is about to execute, keeps the
+    /// stack; a CREATE change set is added beside it.
     async fn safe_to_recreate(
         &self,
         cfn: &Cfn,
@@ -695,9 +988,118 @@ impl Deployer {
             return Ok(true);
         }
         let change_sets = cfn.change_sets(&s.name).await?;
-        Ok(change_sets.iter().all(|(n, _)| {
-            *n == options.change_set_name || n == DEPLOY_CHANGE_SET || n == DIFF_CHANGE_SET
+        Ok(change_sets.iter().all(|c| {
+            (made_by_stackwright(&c.name) || c.name == options.change_set_name) && !is_live(c)
         }))
+    }
+
+    /// Refuses a stack this app did not deploy, unless it is to be adopted.
+    fn check_owner(
+        &self,
+        target: &StackTarget,
+        s: &DeployedStack,
+        adopt: bool,
+        deleting: bool,
+    ) -> Result<(), DeployError> {
+        let owner = s.tags.get(APP_TAG);
+        if adopt || owner.is_some_and(|o| *o == self.app) {
+            return Ok(());
+        }
+        Err(DeployError::NotOwned {
+            stack: target.name.clone(),
+            app: self.app.clone(),
+            owner: owner.cloned(),
+            deleting,
+        })
+    }
+
+    /// Refuses to delete a stack this app did not deploy. A stack in `REVIEW_IN_PROGRESS`
+    /// holds nothing but its change sets; when all of them are stackwright's (a change set
+    /// left for review, say), it is this app's to delete even where the stack shows no tags.
+    async fn check_owner_to_delete(
+        &self,
+        cfn: &Cfn,
+        target: &StackTarget,
+        s: &DeployedStack,
+    ) -> Result<(), DeployError> {
+        let refused = self.check_owner(target, s, false, true);
+        if refused.is_err()
+            && s.status == StackStatus::ReviewInProgress
+            && !s.tags.contains_key(APP_TAG)
+        {
+            let change_sets = cfn.change_sets(&s.name).await?;
+            if !change_sets.is_empty() && change_sets.iter().all(|c| made_by_stackwright(&c.name)) {
+                return Ok(());
+            }
+        }
+        refused
+    }
+
+    /// Refuses a stack whose dependencies are not deployed (missing, or holding nothing).
+    /// A dependency in another account than the stack's cannot be looked up with these
+    /// credentials, and is left to CloudFormation. Change sets left for review
+    /// (`execute: false`) may follow dependencies whose own change sets wait for review.
+    async fn check_dependencies(
+        &self,
+        target: &StackTarget,
+        options: &DeployOptions,
+    ) -> Result<(), DeployError> {
+        let mine = &target.manifest.environment;
+        let mut missing = Vec::new();
+        for (dep, env) in &target.dependencies {
+            if !env.account.is_empty() && !mine.account.is_empty() && env.account != mine.account {
+                continue;
+            }
+            let region = self.aws.region_for(dep, &env.region)?;
+            let deployed = self
+                .aws
+                .cfn(&region)
+                .describe(dep)
+                .await
+                .map_err(|e| e.for_stack(&target.name))?;
+            let there = deployed.is_some_and(|d| {
+                (!d.status.holds_no_resources()
+                    || (!options.execute && d.status == StackStatus::ReviewInProgress))
+                    && d.status != StackStatus::DeleteInProgress
+            });
+            if !there {
+                missing.push(dep.clone());
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(DeployError::DependenciesNotDeployed {
+                stack: target.name.clone(),
+                missing,
+            })
+        }
+    }
+
+    /// A change set that vanished while it was being made, or a CREATE change set for a
+    /// stack that exists by then: another operation took the stack meanwhile.
+    async fn changed_meanwhile(
+        &self,
+        cfn: &Cfn,
+        target: &StackTarget,
+        e: DeployError,
+    ) -> DeployError {
+        let text = e.to_string();
+        let taken = vanished(&e)
+            || (e.code() == Some("ValidationError") && text.contains("already exists"));
+        if !taken {
+            return e;
+        }
+        let status = cfn
+            .describe(&target.name)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.status);
+        DeployError::ChangedMeanwhile {
+            stack: target.name.clone(),
+            status,
+        }
     }
 
     async fn wait_deleted(
@@ -706,10 +1108,18 @@ impl Deployer {
         target: &StackTarget,
         id: &str,
     ) -> Result<(), DeployError> {
+        let started = Instant::now();
         loop {
             match cfn.describe(id).await? {
                 None => return Ok(()),
                 Some(s) if s.status == StackStatus::DeleteComplete => return Ok(()),
+                Some(s) if s.status.is_busy() && started.elapsed() >= self.max_wait => {
+                    return Err(DeployError::StillBusy {
+                        stack: target.name.clone(),
+                        status: s.status,
+                        waited: started.elapsed(),
+                    });
+                }
                 Some(s) if s.status.is_busy() => tokio::time::sleep(self.poll).await,
                 Some(s) => {
                     return Err(DeployError::Failed {
@@ -766,14 +1176,22 @@ impl Deployer {
             _ => ChangeSetKind::Create,
         };
         if deployed.is_some() {
-            // A change set of the same name from an earlier run blocks the new one. Listed
-            // first, because deleting one that is not there is an error for some emulators.
-            for (name, id) in cfn.change_sets(&target.name).await? {
-                if name == options.change_set_name {
-                    cfn.delete_change_set(&target.name, &id).await?;
+            // Debris of earlier runs: stackwright's change sets that failed or can no longer
+            // be executed, and one of this very name (which would block the new one). Never
+            // another's, nor one that may still be executed: another run may be about to
+            // execute it, or someone left it for review. CloudFormation removes those when
+            // a change set of the stack is executed. Listed first, because deleting one that
+            // is not there is an error for some emulators.
+            for c in cfn.change_sets(&target.name).await? {
+                let same_name = c.name == options.change_set_name
+                    && c.execution_status != ExecutionStatus::ExecuteInProgress;
+                if same_name || (made_by_stackwright(&c.name) && !is_live(&c)) {
+                    cfn.delete_change_set(&target.name, &c.id).await?;
                 }
             }
         }
+        let mut tags = target.manifest.tags.clone();
+        tags.insert(APP_TAG.to_string(), self.app.clone());
         let description = format!("stackwright deploy of {}", target.name);
         let (cs_id, stack_id) = cfn
             .create_change_set(ChangeSetRequest {
@@ -781,12 +1199,16 @@ impl Deployer {
                 name: &options.change_set_name,
                 kind,
                 template: source,
-                parameters: parameters(&template, &options.parameters, deployed),
+                parameters: parameters(
+                    &template,
+                    &options.parameters,
+                    deployed.filter(|_| kind == ChangeSetKind::Update),
+                ),
                 capabilities: required_capabilities(&template)
                     .into_iter()
                     .map(Capability::from)
                     .collect(),
-                tags: &target.manifest.tags,
+                tags: &tags,
                 role_arn: options.role_arn.as_deref(),
                 notification_arns: &options.notification_arns,
                 description: &description,
@@ -807,16 +1229,15 @@ impl Deployer {
             "stackwright/{}/{}.template.json",
             target.name, target.manifest.template_hash
         );
-        self.aws
-            .s3(region)
-            .put_object()
+        let (s3, site) = self.aws.s3(region);
+        s3.put_object()
             .bucket(bucket)
             .key(&key)
             .content_type("application/json")
             .body(target.body.clone().into_bytes().into())
             .send()
             .await
-            .map_err(|e| DeployError::aws(&target.name, "PutObject", e))?;
+            .map_err(|e| DeployError::aws(&target.name, "PutObject", &site, e))?;
         Ok(s3_url(bucket, region, &key))
     }
 
@@ -882,6 +1303,7 @@ pub struct Execution {
     progress: Progress,
     failures: Vec<FailureReason>,
     stack_reason: Option<FailureReason>,
+    warnings: Vec<String>,
 }
 
 impl Execution {
@@ -976,7 +1398,21 @@ impl Execution {
                 reasons,
             });
         }
-        let mut warnings = Vec::new();
+        // What `list` and the next deploy see is the stack the name leads to: it must be
+        // the one the change set was executed on.
+        match self.cfn.describe(&self.stack).await? {
+            Some(by_name) if by_name.id == self.stack_id => {}
+            other => {
+                return Err(DeployError::NameMismatch {
+                    stack: self.stack.clone(),
+                    stack_id: self.stack_id.clone(),
+                    status: deployed.status,
+                    found_id: other.as_ref().map(|s| s.id.clone()),
+                    found_status: other.map(|s| s.status),
+                });
+            }
+        }
+        let mut warnings = std::mem::take(&mut self.warnings);
         fix_termination_protection(
             &self.cfn,
             &self.stack,
@@ -998,6 +1434,63 @@ impl Execution {
             elapsed: self.progress.elapsed(),
             warnings,
         })
+    }
+}
+
+/// The token the execution of a change set carries (its events are marked with it): from
+/// the change set's ARN, whose last part CloudFormation makes unique, so no two change
+/// sets (of one run or another, whatever their names) share one.
+fn execution_token(change_set_id: &str) -> String {
+    let unique: String = change_set_id
+        .rsplit('/')
+        .next()
+        .unwrap_or(change_set_id)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(100)
+        .collect();
+    format!("stackwright-execute-{unique}")
+}
+
+/// A change set (or stack) that is not there: deleted by someone, or never made.
+fn vanished(e: &DeployError) -> bool {
+    match e.code() {
+        Some("ChangeSetNotFound" | "ChangeSetNotFoundException") => true,
+        Some("ValidationError") => e.to_string().contains("does not exist"),
+        _ => false,
+    }
+}
+
+/// An error's message without the `Stack: ` its `Display` starts with.
+fn without_stack(stack: &str, e: &DeployError) -> String {
+    let text = e.to_string();
+    text.strip_prefix(&format!("{stack}: "))
+        .map(String::from)
+        .unwrap_or(text)
+}
+
+/// `ExecuteChangeSet` did not execute the change set: why, and where the stack is.
+fn execute_failed(
+    stack: &str,
+    error: DeployError,
+    status: Option<StackStatus>,
+    more: Option<&str>,
+) -> DeployError {
+    let (code, message, source): (_, _, Option<crate::error::SdkCause>) = match error {
+        DeployError::Aws {
+            code,
+            message,
+            source,
+            ..
+        } => (code, message, source),
+        other => (None, without_stack(stack, &other), Some(other.into())),
+    };
+    DeployError::ExecuteFailed {
+        stack: stack.to_string(),
+        code,
+        message: format!("{message}{}", more.unwrap_or_default()),
+        status,
+        source,
     }
 }
 
@@ -1147,6 +1640,8 @@ mod tests {
             outputs: IndexMap::new(),
             parameters: IndexMap::from([("A".into(), "old".into()), ("B".into(), "old".into())]),
             termination_protection: false,
+            tags: IndexMap::new(),
+            exports: Vec::new(),
         };
         let given = IndexMap::from([("A".to_string(), "new".to_string())]);
         let ps = parameters(&template, &given, Some(&deployed));

@@ -1,6 +1,7 @@
 //! Why a diff, deploy or destroy did not do what was asked, and what to do about it.
 
 use std::fmt;
+use std::time::Duration;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
@@ -8,6 +9,52 @@ use stackwright_synth::assembly::AssemblyError;
 use stackwright_synth::validate::limits::INLINE_BODY_BYTES;
 
 use crate::status::StackStatus;
+use crate::timeouts::{BadTimeout, Timeouts, human};
+
+/// Where a call went, and how long it could wait: what an error needs to say which
+/// endpoint did not answer within what.
+#[derive(Debug, Clone)]
+pub(crate) struct Site {
+    /// The endpoint's address (`https://cloudformation.us-east-1.amazonaws.com`, or
+    /// `AWS_ENDPOINT_URL`).
+    pub endpoint: String,
+    /// The limits in effect.
+    pub timeouts: Timeouts,
+}
+
+/// Which limit a call ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutStage {
+    /// No connection could be opened in time.
+    Connect,
+    /// The connection opened, but no answer began in time.
+    Read,
+    /// One attempt took too long.
+    Attempt,
+    /// The call, with all its retries, took too long.
+    Operation,
+}
+
+impl TimeoutStage {
+    /// The environment variable that sets this limit.
+    pub fn variable(self) -> &'static str {
+        crate::timeouts::TIMEOUT_VARIABLES[match self {
+            TimeoutStage::Connect => 0,
+            TimeoutStage::Read => 1,
+            TimeoutStage::Attempt => 2,
+            TimeoutStage::Operation => 3,
+        }]
+    }
+
+    fn limit(self, t: &Timeouts) -> Option<Duration> {
+        match self {
+            TimeoutStage::Connect => t.connect,
+            TimeoutStage::Read => t.read,
+            TimeoutStage::Attempt => t.attempt,
+            TimeoutStage::Operation => t.operation,
+        }
+    }
+}
 
 /// What an SDK error is kept as: the cause of a [`DeployError`], behind
 /// [`std::error::Error::source`].
@@ -124,6 +171,122 @@ pub enum DeployError {
         /// The parse error.
         reason: String,
     },
+    /// A call got no answer within its time limit (see [`crate::Timeouts`]).
+    #[error("{}{}", stack_prefix(.stack), no_answer(.action, .endpoint, *.stage, *.waited))]
+    NoAnswer {
+        /// The stack concerned (empty for a call about no stack).
+        stack: String,
+        /// The API action.
+        action: &'static str,
+        /// Where the call went.
+        endpoint: String,
+        /// Which limit it ran into.
+        stage: TimeoutStage,
+        /// The limit, when known.
+        waited: Option<Duration>,
+        /// The SDK's error.
+        source: Option<SdkCause>,
+    },
+    /// A `STACKWRIGHT_*_TIMEOUT` variable holds something that is not a time limit.
+    #[error(transparent)]
+    BadTimeout(#[from] BadTimeout),
+    /// A stack of this name exists but stackwright did not deploy it for this app: it has
+    /// no `stackwright:app` tag, or another app's.
+    #[error(
+        "{stack} {}; nothing was {}",
+        owner_text(.owner, .app),
+        if *.deleting { "deleted" } else { "changed" }
+    )]
+    NotOwned {
+        /// The stack.
+        stack: String,
+        /// This app's name (the tag's value stackwright writes).
+        app: String,
+        /// The app its tag names, when it has the tag.
+        owner: Option<String>,
+        /// Destroy refused (rather than deploy).
+        deleting: bool,
+    },
+    /// Destroy refused: stacks that are deployed and are not being destroyed depend on
+    /// this one (the app's dependencies, or stacks importing its exports).
+    #[error(
+        "{stack} is still needed: {} {} on it and {} deployed; nothing was deleted",
+        and_list(.dependants),
+        if .dependants.len() == 1 { "depends" } else { "depend" },
+        if .dependants.len() == 1 { "is" } else { "are" }
+    )]
+    NeededBy {
+        /// The stack.
+        stack: String,
+        /// The deployed stacks that depend on it.
+        dependants: Vec<String>,
+    },
+    /// Deploy refused: stacks this one depends on are not deployed.
+    #[error(
+        "{stack} depends on {}, which {} not deployed; nothing was changed",
+        and_list(.missing),
+        if .missing.len() == 1 { "is" } else { "are" }
+    )]
+    DependenciesNotDeployed {
+        /// The stack.
+        stack: String,
+        /// The dependencies that are not deployed, in deployment order.
+        missing: Vec<String>,
+    },
+    /// Another operation changed the stack while this deploy was preparing its change set
+    /// (another deploy, or someone in the console); this deploy's change set was not
+    /// executed.
+    #[error(
+        "{stack} was changed by another operation while this deploy prepared its change set (it is {}); this deploy changed nothing",
+        .status.as_ref().map_or("in an unknown state", StackStatus::as_str)
+    )]
+    ChangedMeanwhile {
+        /// The stack.
+        stack: String,
+        /// Its status now, when known.
+        status: Option<StackStatus>,
+    },
+    /// Another operation kept the stack busy for longer than deploy waits.
+    #[error("{stack} is still {status} after waiting {}; nothing was changed", human(*.waited))]
+    StillBusy {
+        /// The stack.
+        stack: String,
+        /// Its status.
+        status: StackStatus,
+        /// How long deploy waited.
+        waited: Duration,
+    },
+    /// The operation ended, but the stack's name now leads to another stack (or to none):
+    /// two stacks were made under one name, or the stack was replaced meanwhile.
+    #[error(
+        "{stack}: the change set's stack ({stack_id}) ended {status}, but the stack called {stack} is {}",
+        found_text(.found_id, .found_status)
+    )]
+    NameMismatch {
+        /// The stack's name.
+        stack: String,
+        /// The stack the change set was executed on.
+        stack_id: String,
+        /// Its status.
+        status: StackStatus,
+        /// The stack the name leads to now.
+        found_id: Option<String>,
+        /// That stack's status.
+        found_status: Option<StackStatus>,
+    },
+    /// `ExecuteChangeSet` got no answer, and the stack could not be looked up afterwards:
+    /// whether CloudFormation executed the change set is not known.
+    #[error(
+        "{stack}: ExecuteChangeSet got no answer ({message}), and the stack could not be looked up afterwards; whether the change set was executed is unknown"
+    )]
+    ExecuteUnconfirmed {
+        /// The stack.
+        stack: String,
+        /// What happened to the call.
+        message: String,
+        /// The SDK's error.
+        source: Option<SdkCause>,
+    },
     /// An AWS API call failed.
     #[error("{}{action} failed{}: {message}", stack_prefix(.stack), code_suffix(.code))]
     Aws {
@@ -163,6 +326,50 @@ fn stack_prefix(stack: &str) -> String {
 
 fn code_suffix(code: &Option<String>) -> String {
     code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+}
+
+fn no_answer(
+    action: &str,
+    endpoint: &str,
+    stage: TimeoutStage,
+    waited: Option<Duration>,
+) -> String {
+    let within = waited.map_or("in time".to_string(), |w| format!("within {}", human(w)));
+    match stage {
+        TimeoutStage::Connect => format!("{action}: could not connect to {endpoint} {within}"),
+        TimeoutStage::Operation => {
+            format!("{action} to {endpoint} did not answer {within} (all attempts)")
+        }
+        TimeoutStage::Read | TimeoutStage::Attempt => {
+            format!("{action} to {endpoint} did not answer {within}")
+        }
+    }
+}
+
+fn owner_text(owner: &Option<String>, app: &str) -> String {
+    match owner {
+        None => "exists but was not deployed by stackwright (it has no stackwright:app tag)".into(),
+        Some(o) => format!(
+            "belongs to the stackwright app '{o}' (its stackwright:app tag), not to '{app}'"
+        ),
+    }
+}
+
+fn found_text(id: &Option<String>, status: &Option<StackStatus>) -> String {
+    match (id, status) {
+        (Some(id), Some(s)) => format!("another one ({id}, {s})"),
+        (Some(id), None) => format!("another one ({id})"),
+        _ => "gone".into(),
+    }
+}
+
+/// `A`, `A and B`, `A, B and C`.
+pub(crate) fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 fn reasons_suffix(reasons: &[FailureReason]) -> String {
@@ -211,10 +418,14 @@ impl DeployError {
         }
     }
 
-    /// Whether AWS could not be reached at all: no connection, or it broke before an
-    /// answer came. Any other call to the same endpoint fails the same way, so a command
-    /// going through many stacks can stop at the first.
+    /// Whether AWS could not be reached at all: no connection, it broke before an answer
+    /// came, or no answer came in time ([`DeployError::NoAnswer`]). Any other call to the
+    /// same endpoint fails the same way, so a command going through many stacks can stop
+    /// at the first.
     pub fn is_connection_failure(&self) -> bool {
+        if matches!(self, DeployError::NoAnswer { .. }) {
+            return true;
+        }
         std::error::Error::source(self).is_some_and(|source| {
             causes(source).any(|e| {
                 e.downcast_ref::<aws_sdk_cloudformation::error::ConnectorError>()
@@ -252,6 +463,49 @@ impl DeployError {
                 "compare through CloudFormation instead: `diff --change-set {stack}`"
             )),
             DeployError::Aws { hint, .. } => hint.map(String::from),
+            DeployError::NoAnswer {
+                endpoint, stage, ..
+            } => Some(format!(
+                "check the network and that {endpoint} is the endpoint meant (AWS_ENDPOINT_URL); to wait longer, set {} (seconds, or `off`); AWS_MAX_ATTEMPTS sets how often a call is tried",
+                stage.variable()
+            )),
+            DeployError::BadTimeout(_) => Some(
+                "give seconds (`30`, `2.5`, `30s`), milliseconds (`500ms`), or `off` for no limit".into(),
+            ),
+            DeployError::NotOwned {
+                stack,
+                deleting: false,
+                ..
+            } => Some(format!(
+                "if this app is to take the stack over, deploy again with --adopt {stack}; compare first (`diff {stack}`): resources the app's template does not have are deleted"
+            )),
+            DeployError::NotOwned {
+                stack,
+                deleting: true,
+                ..
+            } => Some(format!(
+                "destroy deletes only stacks this app deployed; if {stack} is to go anyway, delete it yourself (`aws cloudformation delete-stack --stack-name {stack}`)"
+            )),
+            DeployError::NeededBy { dependants, .. } => Some(format!(
+                "destroy {} first, or destroy them together (dependants are deleted first)",
+                and_list(dependants)
+            )),
+            DeployError::DependenciesNotDeployed { stack, missing } => Some(format!(
+                "deploy {} first, or deploy them together with {stack}",
+                and_list(missing)
+            )),
+            DeployError::ChangedMeanwhile { stack, .. } => Some(format!(
+                "another deploy (or someone in the console) is changing {stack}: let it finish, compare (`diff {stack}`), then deploy again"
+            )),
+            DeployError::StillBusy { .. } => Some(
+                "another operation is running on the stack (another deploy, or the console): wait for it to end, then run this again".into(),
+            ),
+            DeployError::NameMismatch { stack, .. } => Some(format!(
+                "two stacks were made under the name {stack}: `list` and the CloudFormation console show which is which; delete the one that should not exist, then deploy again"
+            )),
+            DeployError::ExecuteUnconfirmed { stack, .. } => Some(format!(
+                "look at {stack} (`list`, or the console); deploying again waits for an operation that is running and then says whether anything is left to change"
+            )),
             DeployError::Failed { .. } | DeployError::Assembly(_) => None,
         }
     }
@@ -263,7 +517,11 @@ impl DeployError {
             DeployError::NoCredentials { stack, .. } if stack.is_none() => {
                 *stack = Some(name.to_string())
             }
-            DeployError::Aws { stack, .. } if stack.is_empty() => *stack = name.to_string(),
+            DeployError::Aws { stack, .. } | DeployError::NoAnswer { stack, .. }
+                if stack.is_empty() =>
+            {
+                *stack = name.to_string()
+            }
             _ => {}
         }
         self
@@ -278,11 +536,13 @@ impl DeployError {
         }
     }
 
-    /// Wraps an SDK error of `action` on `stack` (empty for none), with a hint where the
-    /// code calls for one.
+    /// Wraps an SDK error of `action` on `stack` (empty for none), sent to `site`, with a
+    /// hint where the code calls for one. A call that ran into a time limit is
+    /// [`DeployError::NoAnswer`].
     pub(crate) fn aws<E>(
         stack: &str,
         action: &'static str,
+        site: &Site,
         err: aws_sdk_cloudformation::error::SdkError<
             E,
             aws_sdk_cloudformation::config::http::HttpResponse,
@@ -301,6 +561,16 @@ impl DeployError {
             return DeployError::NoCredentials {
                 stack: (!stack.is_empty()).then_some(stack),
                 detail,
+                source: Some(Box::new(err)),
+            };
+        }
+        if let Some(stage) = timeout_stage(&err) {
+            return DeployError::NoAnswer {
+                stack,
+                action,
+                endpoint: site.endpoint.clone(),
+                stage,
+                waited: stage.limit(&site.timeouts),
                 source: Some(Box::new(err)),
             };
         }
@@ -330,6 +600,32 @@ impl DeployError {
             hint,
             source: Some(Box::new(err)),
         }
+    }
+}
+
+/// Which time limit an SDK error ran into, if it ran into one.
+fn timeout_stage<E, R>(err: &aws_sdk_cloudformation::error::SdkError<E, R>) -> Option<TimeoutStage>
+where
+    E: std::error::Error + 'static,
+    R: fmt::Debug + 'static,
+{
+    use aws_sdk_cloudformation::error::SdkError;
+
+    // The SDK's timeout errors are private types; their messages say which limit it was
+    // ("HTTP connect timeout occurred after 1s", "operation timeout (all attempts
+    // including retries) occurred after 3s").
+    let said = |needle: &str| causes(err).any(|e| e.to_string().contains(needle));
+    match err {
+        SdkError::TimeoutError(_) if said("operation timeout (all attempts") => {
+            Some(TimeoutStage::Operation)
+        }
+        SdkError::TimeoutError(_) => Some(TimeoutStage::Attempt),
+        SdkError::DispatchFailure(d) if d.is_timeout() => Some(if said("connect timeout") {
+            TimeoutStage::Connect
+        } else {
+            TimeoutStage::Read
+        }),
+        _ => None,
     }
 }
 
@@ -566,6 +862,15 @@ mod tests {
             reason: "no".into(),
         };
         assert!(!answered.is_connection_failure());
+        let silent = DeployError::NoAnswer {
+            stack: "App".into(),
+            action: "DescribeStacks",
+            endpoint: "http://127.0.0.1:9".into(),
+            stage: TimeoutStage::Read,
+            waited: Some(Duration::from_secs(20)),
+            source: None,
+        };
+        assert!(silent.is_connection_failure());
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct StackEvent {
     pub status: EventStatus,
     /// Why, when CloudFormation says (always for failures).
     pub reason: Option<String>,
+    /// The token of the request that started the operation (stackwright passes one to
+    /// `ExecuteChangeSet`, so it can tell its own operation from another's).
+    pub client_request_token: Option<String>,
 }
 
 /// A stack event's status: the stack's own, or one resource's.
@@ -79,6 +82,7 @@ impl StackEvent {
             timestamp: None,
             status,
             reason: None,
+            client_request_token: None,
         }
     }
 

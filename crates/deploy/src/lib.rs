@@ -14,7 +14,12 @@
 //!   ([`ChangeSet`]) and events ([`StackEvent`], streamed by [`EventStream`]).
 //! - [`Aws`] loads `aws-config`'s standard chain: `AWS_PROFILE`, `AWS_REGION`,
 //!   `AWS_ENDPOINT_URL` and the rest. Each stack deploys to its `Env`'s region and account;
-//!   credentials for another account are refused before anything happens.
+//!   credentials for another account are refused before anything happens. Every call has
+//!   time limits ([`Timeouts`], `STACKWRIGHT_*_TIMEOUT`), and one that gets no answer is
+//!   [`DeployError::NoAnswer`], naming the call and the endpoint.
+//! - Deploy marks the stacks it makes with the app's name ([`APP_TAG`],
+//!   [`Deployer::with_app`]) and updates or deletes no stack without it, unless told to
+//!   adopt it ([`DeployOptions::adopt`]).
 //!
 //! The template diff ([`diff`]), the statuses, change-set types and events are plain data
 //! and available without the `aws` feature; everything that talks to AWS needs it.
@@ -54,6 +59,8 @@ mod error;
 #[cfg(all(test, feature = "aws"))]
 mod replay;
 #[cfg(feature = "aws")]
+mod timeouts;
+#[cfg(feature = "aws")]
 mod watch;
 
 pub use change_set::{
@@ -68,11 +75,14 @@ pub use status::{ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus};
 pub use client::{Aws, DeployedStack, TemplateSource};
 #[cfg(feature = "aws")]
 pub use deployer::{
-    Activity, ChangeSetPreview, DEPLOY_CHANGE_SET, DIFF_CHANGE_SET, DeployOptions, DeployOutcome,
-    DeployResult, Deployer, DestroyOutcome, DestroyResult, Execution, PendingChangeSet, Prepared,
-    RetainedResource, StackDiff, StackTarget, required_capabilities, s3_url,
+    APP_TAG, Activity, ChangeSetPreview, DEFAULT_APP, DEPLOY_CHANGE_SET, DIFF_CHANGE_SET,
+    DeployOptions, DeployOutcome, DeployResult, Deployer, DestroyOutcome, DestroyResult, Execution,
+    PendingChangeSet, Prepared, RetainedResource, StackDiff, StackTarget, required_capabilities,
+    s3_url, unique_change_set_name,
 };
 #[cfg(feature = "aws")]
-pub use error::{DeployError, FailureReason};
+pub use error::{DeployError, FailureReason, TimeoutStage};
+#[cfg(feature = "aws")]
+pub use timeouts::{BadTimeout, TIMEOUT_VARIABLES, Timeouts};
 #[cfg(feature = "aws")]
 pub use watch::EventStream;

@@ -34,9 +34,21 @@ use stackwright_synth::assembly::{Environment, ManifestStack};
 
 use super::*;
 
+/// An answer's status that is no HTTP answer: the connection breaks after the request went
+/// out (as a proxy that cuts it would).
+const CUT: u16 = 0;
+/// An answer's status that is no answer at all: the request waits for ever (as with a
+/// listener that accepts and never answers).
+const HANG: u16 = 1;
+
+/// Answers in order: (HTTP status, body).
+type Answers = VecDeque<(u16, String)>;
+
 #[derive(Default, Debug)]
 struct State {
-    answers: HashMap<String, VecDeque<(u16, String)>>,
+    answers: HashMap<String, Answers>,
+    /// Answers for requests of an action whose body has a `key=value`, tried first.
+    keyed: Vec<(String, String, Answers)>,
     requests: Vec<(String, String)>,
     /// Fail every request as a refused connection would.
     refuse: bool,
@@ -63,6 +75,26 @@ impl Replay {
         self.on(action, 200, body)
     }
 
+    /// Queues an answer to the requests of `action` whose form body has the `key=value`
+    /// pair `needle`.
+    fn on_for(&self, action: &str, needle: &str, status: u16, body: impl Into<String>) -> &Self {
+        let mut state = self.0.lock().unwrap();
+        let body = (status, body.into());
+        match state
+            .keyed
+            .iter_mut()
+            .find(|(a, n, _)| a == action && n == needle)
+        {
+            Some((_, _, q)) => q.push_back(body),
+            None => state.keyed.push((
+                action.to_string(),
+                needle.to_string(),
+                VecDeque::from([body]),
+            )),
+        }
+        self
+    }
+
     /// From now on, every request fails before any answer, as with nothing listening.
     fn refuse_connections(&self) {
         self.0.lock().unwrap().refuse = true;
@@ -76,6 +108,18 @@ impl Replay {
             .requests
             .iter()
             .map(|(a, _)| a.clone())
+            .collect()
+    }
+
+    /// The form bodies of every request of `action`, in order.
+    fn requests(&self, action: &str) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, b)| b.clone())
             .collect()
     }
 
@@ -123,24 +167,50 @@ impl HttpConnector for Replay {
             .unwrap_or("?")
             .to_string();
         let mut state = self.0.lock().unwrap();
-        state.requests.push((action.clone(), body));
+        state.requests.push((action.clone(), body.clone()));
         if state.refuse {
             let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
             return HttpConnectorFuture::ready(Err(ConnectorError::io(refused.into())));
         }
-        let (status, xml) = match state.answers.get_mut(&action) {
-            Some(q) if q.len() > 1 => q.pop_front().unwrap(),
-            Some(q) if q.len() == 1 => q[0].clone(),
-            _ => (
-                400,
-                error_xml("NoRecording", &format!("no recorded answer for {action}")),
-            ),
+        let next = |q: &mut Answers| {
+            if q.len() > 1 {
+                q.pop_front().unwrap()
+            } else {
+                q[0].clone()
+            }
         };
+        let keyed = state
+            .keyed
+            .iter_mut()
+            .find(|(a, needle, _)| *a == action && body_has(&body, needle))
+            .map(|(_, _, q)| next(q));
+        let (status, xml) = match keyed {
+            Some(answer) => answer,
+            None => match state.answers.get_mut(&action) {
+                Some(q) if !q.is_empty() => next(q),
+                _ => (
+                    400,
+                    error_xml("NoRecording", &format!("no recorded answer for {action}")),
+                ),
+            },
+        };
+        if status == CUT {
+            let cut = io::Error::new(io::ErrorKind::ConnectionReset, "connection reset by peer");
+            return HttpConnectorFuture::ready(Err(ConnectorError::io(cut.into())));
+        }
+        if status == HANG {
+            return HttpConnectorFuture::new(std::future::pending());
+        }
         let mut response =
             HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(xml));
         response.headers_mut().insert("content-type", "text/xml");
         HttpConnectorFuture::ready(Ok(response))
     }
+}
+
+/// Whether a form body has `needle` as one of its `key=value` pairs.
+fn body_has(body: &str, needle: &str) -> bool {
+    body.split('&').any(|kv| kv == needle)
 }
 
 impl HttpClient for Replay {
@@ -170,12 +240,27 @@ fn error_xml(code: &str, message: &str) -> String {
     )
 }
 
-/// DescribeStacks answering one stack; `extra` goes inside its `member`.
+/// DescribeStacks answering one stack, deployed by this app; `extra` goes inside its
+/// `member`.
 fn stack(status: &str, extra: &str) -> String {
+    stack_tagged(
+        status,
+        "<member><Key>stackwright:app</Key><Value>stackwright</Value></member>",
+        extra,
+    )
+}
+
+/// DescribeStacks answering one stack with these tags (`<member>`s).
+fn stack_tagged(status: &str, tags: &str, extra: &str) -> String {
+    stack_as(STACK_ID, status, tags, extra)
+}
+
+/// DescribeStacks answering the stack `id`.
+fn stack_as(id: &str, status: &str, tags: &str, extra: &str) -> String {
     response(
         "DescribeStacks",
         &format!(
-            "<Stacks><member><StackId>{STACK_ID}</StackId><StackName>App</StackName><Parameters/><CreationTime>2026-11-23T17:44:19Z</CreationTime><StackStatus>{status}</StackStatus><DisableRollback>false</DisableRollback><NotificationARNs/><Tags/>{extra}</member></Stacks>"
+            "<Stacks><member><StackId>{id}</StackId><StackName>App</StackName><Parameters/><CreationTime>2026-11-23T17:44:19Z</CreationTime><StackStatus>{status}</StackStatus><DisableRollback>false</DisableRollback><NotificationARNs/><Tags>{tags}</Tags>{extra}</member></Stacks>"
         ),
     )
 }
@@ -192,6 +277,11 @@ fn created_change_set() -> String {
 }
 
 fn change_set(status: &str, reason: &str, changes: &str) -> String {
+    change_set_exec(status, "AVAILABLE", reason, changes)
+}
+
+/// DescribeChangeSet with an execution status.
+fn change_set_exec(status: &str, execution: &str, reason: &str, changes: &str) -> String {
     let reason = if reason.is_empty() {
         String::new()
     } else {
@@ -200,7 +290,7 @@ fn change_set(status: &str, reason: &str, changes: &str) -> String {
     response(
         "DescribeChangeSet",
         &format!(
-            "<ChangeSetName>stackwright-deploy</ChangeSetName><ChangeSetId>{CS_ID}</ChangeSetId><StackId>{STACK_ID}</StackId><StackName>App</StackName><Parameters/><CreationTime>2026-11-23T17:44:19Z</CreationTime><ExecutionStatus>AVAILABLE</ExecutionStatus><Status>{status}</Status>{reason}<NotificationARNs/><Tags/><Changes>{changes}</Changes>"
+            "<ChangeSetName>stackwright-deploy</ChangeSetName><ChangeSetId>{CS_ID}</ChangeSetId><StackId>{STACK_ID}</StackId><StackName>App</StackName><Parameters/><CreationTime>2026-11-23T17:44:19Z</CreationTime><ExecutionStatus>{execution}</ExecutionStatus><Status>{status}</Status>{reason}<NotificationARNs/><Tags/><Changes>{changes}</Changes>"
         ),
     )
 }
@@ -213,11 +303,26 @@ fn add(logical: &str, ty: &str) -> String {
 
 /// DescribeStackEvents, newest first: (id, logical id, type, status, reason).
 fn events(list: &[(&str, &str, &str, &str, &str)]) -> String {
+    let with_token: Vec<_> = list
+        .iter()
+        .map(|(id, logical, ty, status, reason)| (*id, *logical, *ty, *status, *reason, ""))
+        .collect();
+    events_with_tokens(&with_token)
+}
+
+/// DescribeStackEvents, newest first: (id, logical id, type, status, reason, the
+/// operation's client request token).
+fn events_with_tokens(list: &[(&str, &str, &str, &str, &str, &str)]) -> String {
     let members: String = list
         .iter()
-        .map(|(id, logical, ty, status, reason)| {
+        .map(|(id, logical, ty, status, reason, token)| {
+            let token = if token.is_empty() {
+                String::new()
+            } else {
+                format!("<ClientRequestToken>{token}</ClientRequestToken>")
+            };
             format!(
-                "<member><StackId>{STACK_ID}</StackId><EventId>{id}</EventId><StackName>App</StackName><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>phys-{logical}</PhysicalResourceId><ResourceType>{ty}</ResourceType><Timestamp>2026-11-23T17:44:19Z</Timestamp><ResourceStatus>{status}</ResourceStatus><ResourceStatusReason>{reason}</ResourceStatusReason></member>"
+                "<member><StackId>{STACK_ID}</StackId><EventId>{id}</EventId><StackName>App</StackName><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>phys-{logical}</PhysicalResourceId><ResourceType>{ty}</ResourceType><Timestamp>2026-11-23T17:44:19Z</Timestamp><ResourceStatus>{status}</ResourceStatus><ResourceStatusReason>{reason}</ResourceStatusReason>{token}</member>"
             )
         })
         .collect();
@@ -227,13 +332,22 @@ fn events(list: &[(&str, &str, &str, &str, &str)]) -> String {
     )
 }
 
-/// ListChangeSets answering these change set names of the stack.
+/// ListChangeSets answering these change set names of the stack, each executable.
 fn change_sets(names: &[&str]) -> String {
-    let members: String = names
+    let listed: Vec<(&str, &str, &str)> = names
         .iter()
-        .map(|n| {
+        .map(|n| (*n, "CREATE_COMPLETE", "AVAILABLE"))
+        .collect();
+    change_sets_in(&listed)
+}
+
+/// ListChangeSets answering (name, status, execution status) of the stack's change sets.
+fn change_sets_in(listed: &[(&str, &str, &str)]) -> String {
+    let members: String = listed
+        .iter()
+        .map(|(n, status, execution)| {
             format!(
-                "<member><StackId>{STACK_ID}</StackId><StackName>App</StackName><ChangeSetId>arn:cs:{n}</ChangeSetId><ChangeSetName>{n}</ChangeSetName><ExecutionStatus>AVAILABLE</ExecutionStatus><Status>CREATE_COMPLETE</Status></member>"
+                "<member><StackId>{STACK_ID}</StackId><StackName>App</StackName><ChangeSetId>arn:cs:{n}</ChangeSetId><ChangeSetName>{n}</ChangeSetName><ExecutionStatus>{execution}</ExecutionStatus><Status>{status}</Status></member>"
             )
         })
         .collect();
@@ -269,6 +383,7 @@ fn target(account: &str) -> StackTarget {
             paths: IndexMap::from([("Topic".to_string(), "App/Topic".to_string())]),
         },
         body: body.into(),
+        dependencies: IndexMap::new(),
     }
 }
 
@@ -463,7 +578,25 @@ async fn the_transform_no_change_message_is_recognised_and_the_change_set_delete
     r.ok("DescribeStacks", stack("UPDATE_COMPLETE", OUTPUTS))
         .ok(
             "ListChangeSets",
-            change_sets(&["stackwright-deploy", "someone-elses"]),
+            change_sets_in(&[
+                // Debris of an earlier run (the name deploy used before names were unique).
+                ("stackwright-deploy", "FAILED", "UNAVAILABLE"),
+                // Another run's, which it may be about to execute, or one left for review.
+                (
+                    "stackwright-deploy-m1x2-3f0",
+                    "CREATE_COMPLETE",
+                    "AVAILABLE",
+                ),
+                (
+                    "stackwright-deploy-m1x2-3f1",
+                    "CREATE_PENDING",
+                    "UNAVAILABLE",
+                ),
+                ("stackwright-diff-m1x2-3f2", "CREATE_COMPLETE", "OBSOLETE"),
+                // Not ours at all.
+                ("someone-elses", "FAILED", "UNAVAILABLE"),
+                ("stackwright-deployer", "FAILED", "UNAVAILABLE"),
+            ]),
         )
         .ok("DeleteChangeSet", empty("DeleteChangeSet"))
         .ok("CreateChangeSet", created_change_set())
@@ -477,15 +610,23 @@ async fn the_transform_no_change_message_is_recognised_and_the_change_set_delete
     assert_eq!(result.outcome, DeployOutcome::NoChanges);
     assert_eq!(result.outputs.len(), 1, "outputs of the deployed stack");
     let actions = r.actions();
+    let deleted: Vec<String> = r
+        .requests("DeleteChangeSet")
+        .iter()
+        .filter_map(|b| {
+            b.split('&')
+                .find_map(|kv| kv.strip_prefix("ChangeSetName="))
+                .map(String::from)
+        })
+        .collect();
     assert_eq!(
-        actions.iter().filter(|a| *a == "DeleteChangeSet").count(),
-        2,
-        "a leftover change set first, then the empty one: {actions:?}"
-    );
-    let first_delete = r.request("DeleteChangeSet");
-    assert!(
-        first_delete.contains("ChangeSetName=arn%3Acs%3Astackwright-deploy"),
-        "only our own leftover, by ARN: {first_delete}"
+        deleted,
+        [
+            "arn%3Acs%3Astackwright-deploy",
+            "arn%3Acs%3Astackwright-diff-m1x2-3f2",
+            CS_ID.replace(':', "%3A").replace('/', "%2F").as_str(),
+        ],
+        "stackwright's debris by ARN, then the empty change set; never one that may still be executed, nor another's: {actions:?}"
     );
     assert!(
         r.request("CreateChangeSet")
@@ -903,4 +1044,549 @@ async fn a_service_error_shows_its_code_and_message_and_a_hint_for_the_code() {
         err.hint().as_deref(),
         Some("AWS throttled the requests; wait a moment and try again")
     );
+}
+
+/// The token deploy's execution of the recorded change set carries: from its ARN.
+const TOKEN: &str = "stackwright-execute-bfa516d0";
+
+/// A creation whose `ExecuteChangeSet` got `answer`; after it, the change set reads
+/// `after` (a DescribeChangeSet answer) and the stack's first new event carries `token`.
+fn create_with_lost_execute(r: &Replay, answer: (u16, String), after: (u16, String), token: &str) {
+    r.on("DescribeStacks", 400, no_stack())
+        .ok("DescribeStacks", stack("CREATE_IN_PROGRESS", ""))
+        .ok("DescribeStacks", stack("CREATE_COMPLETE", OUTPUTS))
+        .ok("CreateChangeSet", created_change_set())
+        .ok(
+            "DescribeChangeSet",
+            change_set("CREATE_COMPLETE", "", &add("Topic", TOPIC)),
+        )
+        .on("DescribeChangeSet", after.0, after.1)
+        .on("ExecuteChangeSet", answer.0, answer.1)
+        .ok(
+            "DescribeStackEvents",
+            events(&[("e1", "App", STACK, "REVIEW_IN_PROGRESS", "User Initiated")]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            events_with_tokens(&[
+                (
+                    "e2",
+                    "App",
+                    STACK,
+                    "CREATE_IN_PROGRESS",
+                    "User Initiated",
+                    token,
+                ),
+                (
+                    "e1",
+                    "App",
+                    STACK,
+                    "REVIEW_IN_PROGRESS",
+                    "User Initiated",
+                    "",
+                ),
+            ]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            events_with_tokens(&[
+                ("e4", "App", STACK, "CREATE_COMPLETE", "", token),
+                ("e3", "Topic", TOPIC, "CREATE_COMPLETE", "", token),
+                (
+                    "e2",
+                    "App",
+                    STACK,
+                    "CREATE_IN_PROGRESS",
+                    "User Initiated",
+                    token,
+                ),
+                (
+                    "e1",
+                    "App",
+                    STACK,
+                    "REVIEW_IN_PROGRESS",
+                    "User Initiated",
+                    "",
+                ),
+            ]),
+        );
+}
+
+#[tokio::test]
+async fn an_execute_whose_answer_was_lost_is_followed_when_cloudformation_did_execute_it() {
+    // The connection broke after ExecuteChangeSet went out, and CloudFormation had
+    // executed the change set: deploy used to say "the change set was not executed".
+    let r = Replay::default();
+    create_with_lost_execute(
+        &r,
+        (CUT, String::new()),
+        (
+            200,
+            change_set_exec(
+                "CREATE_COMPLETE",
+                "EXECUTE_IN_PROGRESS",
+                "",
+                &add("Topic", TOPIC),
+            ),
+        ),
+        "",
+    );
+    let (result, seen) = deploy(&r, &target("")).await;
+    let result = result.unwrap();
+    assert_eq!(result.outcome, DeployOutcome::Created);
+    assert_eq!(result.status, Some(StackStatus::CreateComplete));
+    assert_eq!(result.outputs.len(), 1);
+    assert_eq!(
+        result.warnings,
+        [
+            "App: ExecuteChangeSet failed: could not connect: connection reset by peer, but CloudFormation did execute the change set; deploy followed it"
+        ]
+    );
+    assert!(
+        seen.iter().any(|a| matches!(a, Activity::Event { event, .. } if event.status.as_str() == "CREATE_COMPLETE")),
+        "the operation was followed to its end: {seen:?}"
+    );
+    assert!(
+        r.request("ExecuteChangeSet")
+            .contains(&format!("ClientRequestToken={TOKEN}")),
+        "the execution carries a token, so a retry of it is carried out once"
+    );
+}
+
+#[tokio::test]
+async fn an_execute_whose_answer_was_lost_and_that_did_not_run_says_so() {
+    let r = Replay::default();
+    r.on("DescribeStacks", 400, no_stack())
+        .ok("DescribeStacks", stack("REVIEW_IN_PROGRESS", ""))
+        .ok("CreateChangeSet", created_change_set())
+        .ok(
+            "DescribeChangeSet",
+            change_set("CREATE_COMPLETE", "", &add("Topic", TOPIC)),
+        )
+        .on("ExecuteChangeSet", CUT, "")
+        .ok(
+            "DescribeStackEvents",
+            events(&[("e1", "App", STACK, "REVIEW_IN_PROGRESS", "User Initiated")]),
+        );
+    let (result, _) = deploy(&r, &target("")).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DeployError::ExecuteFailed {
+                status: Some(StackStatus::ReviewInProgress),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "App: the change set was not executed: could not connect: connection reset by peer; the change set is still AVAILABLE; the stack is REVIEW_IN_PROGRESS"
+    );
+}
+
+#[tokio::test]
+async fn a_retried_execute_refused_as_executed_follows_its_own_operation() {
+    // The first attempt got through and its answer was lost; the SDK's retry was refused
+    // because the change set was already executed (and CloudFormation removed it).
+    let r = Replay::default();
+    create_with_lost_execute(
+        &r,
+        (
+            400,
+            error_xml(
+                "InvalidChangeSetStatus",
+                "ChangeSet [stackwright-deploy] cannot be executed in its current status of [EXECUTE_IN_PROGRESS]",
+            ),
+        ),
+        (
+            400,
+            error_xml(
+                "ChangeSetNotFound",
+                "ChangeSet [stackwright-deploy] does not exist",
+            ),
+        ),
+        TOKEN,
+    );
+    let (result, _) = deploy(&r, &target("")).await;
+    let result = result.unwrap();
+    assert_eq!(result.outcome, DeployOutcome::Created);
+    assert!(
+        result.warnings[0].contains("CloudFormation did execute the change set"),
+        "{:?}",
+        result.warnings
+    );
+}
+
+#[tokio::test]
+async fn an_operation_another_run_started_meanwhile_is_reported_as_such() {
+    let r = Replay::default();
+    create_with_lost_execute(
+        &r,
+        (
+            400,
+            error_xml(
+                "ChangeSetNotFound",
+                "ChangeSet [stackwright-deploy] does not exist",
+            ),
+        ),
+        (
+            400,
+            error_xml(
+                "ChangeSetNotFound",
+                "ChangeSet [stackwright-deploy] does not exist",
+            ),
+        ),
+        "stackwright-execute-5e1f0c3a",
+    );
+    let (result, _) = deploy(&r, &target("")).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DeployError::ChangedMeanwhile {
+                status: Some(StackStatus::CreateInProgress),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "App was changed by another operation while this deploy prepared its change set (it is CREATE_IN_PROGRESS); this deploy changed nothing"
+    );
+    assert!(err.hint().unwrap().contains("let it finish"), "{err}");
+}
+
+#[tokio::test]
+async fn the_stack_the_name_leads_to_is_checked_after_the_operation() {
+    // Two stacks of one name (moto made a second one for a CREATE change set on a stack
+    // left in REVIEW_IN_PROGRESS): the change set's stack completed, the name's did not.
+    let other = "arn:aws:cloudformation:us-east-1:123456789012:stack/App/0ther";
+    let r = Replay::default();
+    r.on_for("DescribeStacks", "StackName=App", 400, no_stack())
+        .on_for(
+            "DescribeStacks",
+            "StackName=App",
+            200,
+            stack_as(other, "REVIEW_IN_PROGRESS", "", ""),
+        )
+        .ok("DescribeStacks", stack("CREATE_COMPLETE", ""));
+    create_succeeds(&r);
+    let (result, _) = deploy(&r, &target("")).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DeployError::NameMismatch {
+                found_status: Some(StackStatus::ReviewInProgress),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "App: the change set's stack ({STACK_ID}) ended CREATE_COMPLETE, but the stack called App is another one ({other}, REVIEW_IN_PROGRESS)"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_review_stack_with_a_change_set_that_may_still_run_is_kept() {
+    // Another run's change set, about to be executed (or one left for review): the stack
+    // is not deleted under it; a CREATE change set goes beside it.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack("REVIEW_IN_PROGRESS", ""))
+        .ok("DescribeStacks", stack("CREATE_COMPLETE", ""))
+        .ok(
+            "ListChangeSets",
+            change_sets_in(&[
+                ("stackwright-deploy", "CREATE_COMPLETE", "AVAILABLE"),
+                (
+                    "stackwright-deploy-m1x2-3f0",
+                    "CREATE_PENDING",
+                    "UNAVAILABLE",
+                ),
+            ]),
+        );
+    create_succeeds(&r);
+    let (result, seen) = deploy(&r, &target("")).await;
+    assert_eq!(result.unwrap().outcome, DeployOutcome::Created);
+    assert!(
+        !seen
+            .iter()
+            .any(|a| matches!(a, Activity::Recreating { .. })),
+        "{seen:?}"
+    );
+    let actions = r.actions();
+    assert!(!actions.contains(&"DeleteStack".to_string()), "{actions:?}");
+    assert!(
+        !actions.contains(&"DeleteChangeSet".to_string()),
+        "{actions:?}"
+    );
+    assert!(
+        r.request("CreateChangeSet")
+            .contains("ChangeSetType=CREATE")
+    );
+
+    // Only stackwright's debris on it: deleted and created again.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack("REVIEW_IN_PROGRESS", ""))
+        .ok("DescribeStacks", stack("DELETE_COMPLETE", ""))
+        .ok("DescribeStacks", stack("CREATE_COMPLETE", ""))
+        .ok("DeleteStack", empty("DeleteStack"))
+        .ok(
+            "ListChangeSets",
+            change_sets_in(&[(
+                "stackwright-deploy-m1x2-3f0",
+                "CREATE_COMPLETE",
+                "EXECUTE_FAILED",
+            )]),
+        );
+    create_succeeds(&r);
+    let (result, seen) = deploy(&r, &target("")).await;
+    assert_eq!(result.unwrap().outcome, DeployOutcome::Created);
+    assert!(matches!(&seen[0], Activity::Recreating { .. }), "{seen:?}");
+}
+
+#[tokio::test]
+async fn waiting_for_another_operation_is_bounded() {
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack("UPDATE_IN_PROGRESS", ""));
+    let d = deployer(r.aws().await).max_wait(std::time::Duration::from_millis(20));
+    let options = DeployOptions::default();
+    let err = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        d.deploy(&target(""), &options, &mut |_| {}),
+    )
+    .await
+    .expect("the wait is bounded")
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DeployError::StillBusy {
+                status: StackStatus::UpdateInProgress,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("App is still UPDATE_IN_PROGRESS after waiting "),
+        "{err}"
+    );
+    assert!(!r.actions().contains(&"CreateChangeSet".to_string()));
+}
+
+#[tokio::test]
+async fn a_stack_this_app_did_not_deploy_is_refused_unless_adopted() {
+    let foreign = "<member><Key>Owner</Key><Value>other-team</Value></member>";
+    let r = Replay::default();
+    r.ok(
+        "DescribeStacks",
+        stack_tagged("CREATE_COMPLETE", foreign, ""),
+    );
+    let (result, _) = deploy(&r, &target("")).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, DeployError::NotOwned { owner: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "App exists but was not deployed by stackwright (it has no stackwright:app tag); nothing was changed"
+    );
+    assert!(err.hint().unwrap().contains("--adopt App"), "{err}");
+    assert_eq!(r.actions(), ["DescribeStacks"], "nothing else was asked");
+
+    let err = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DeployError::NotOwned { deleting: true, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().ends_with("nothing was deleted"), "{err}");
+    assert!(!r.actions().contains(&"DeleteStack".to_string()));
+
+    let r = Replay::default();
+    r.ok(
+        "DescribeStacks",
+        stack_tagged(
+            "CREATE_COMPLETE",
+            "<member><Key>stackwright:app</Key><Value>billing</Value></member>",
+            "",
+        ),
+    );
+    let (result, _) = deploy(&r, &target("")).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "App belongs to the stackwright app 'billing' (its stackwright:app tag), not to 'stackwright'; nothing was changed"
+    );
+
+    // Adopted: the change set gives it this app's tag.
+    let r = Replay::default();
+    r.ok(
+        "DescribeStacks",
+        stack_tagged("CREATE_COMPLETE", foreign, ""),
+    )
+    .ok("ListChangeSets", change_sets(&[]))
+    .ok("CreateChangeSet", created_change_set())
+    .ok("DeleteChangeSet", empty("DeleteChangeSet"))
+    .ok(
+        "DescribeChangeSet",
+        change_set("FAILED", "No updates are to be performed.", ""),
+    );
+    let options = DeployOptions {
+        adopt: true,
+        ..DeployOptions::default()
+    };
+    let result = deployer(r.aws().await)
+        .deploy(&target(""), &options, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(result.outcome, DeployOutcome::NoChanges);
+    let create = r.request("CreateChangeSet");
+    assert!(
+        create.contains("Tags.member.2.Key=stackwright%3Aapp")
+            && create.contains("Tags.member.2.Value=stackwright"),
+        "{create}"
+    );
+}
+
+#[tokio::test]
+async fn destroy_refuses_a_stack_whose_exports_are_imported() {
+    let exported = "<Outputs><member><OutputKey>ExportTopicArn</OutputKey><OutputValue>arn:t</OutputValue><ExportName>App:ExportTopicArn</ExportName></member></Outputs>";
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack("UPDATE_COMPLETE", exported))
+        .ok(
+            "ListImports",
+            response(
+                "ListImports",
+                "<Imports><member>Consumer</member><member>Reports</member></Imports>",
+            ),
+        );
+    let err = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DeployError::NeededBy { dependants, .. } if dependants == &["Consumer", "Reports"]),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "App is still needed: Consumer and Reports depend on it and are deployed; nothing was deleted"
+    );
+    assert!(
+        r.request("ListImports")
+            .contains("ExportName=App%3AExportTopicArn")
+    );
+    assert!(!r.actions().contains(&"DeleteStack".to_string()));
+
+    // Nobody imports it: CloudFormation's ValidationError says so, and the stack goes.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack("UPDATE_COMPLETE", exported))
+        .ok("DescribeStacks", stack("DELETE_COMPLETE", ""))
+        .on(
+            "ListImports",
+            400,
+            error_xml(
+                "ValidationError",
+                "Export 'App:ExportTopicArn' is not imported by any stack.",
+            ),
+        )
+        .ok("DeleteStack", empty("DeleteStack"))
+        .ok(
+            "DescribeStackEvents",
+            events(&[("e1", "App", STACK, "DELETE_COMPLETE", "")]),
+        );
+    let result = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(result.outcome, DestroyOutcome::Deleted);
+}
+
+#[tokio::test]
+async fn a_call_that_never_answers_names_the_endpoint_and_the_limit() {
+    let r = Replay::default();
+    r.on("DescribeStacks", HANG, "");
+    let aws = r.aws().await.with_timeouts(Timeouts {
+        attempt: Some(std::time::Duration::from_millis(100)),
+        operation: Some(std::time::Duration::from_secs(10)),
+        ..Timeouts::default()
+    });
+    let err = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        deployer(aws).status(&target("")),
+    )
+    .await
+    .expect("the time limit ends the call")
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            DeployError::NoAnswer {
+                action: "DescribeStacks",
+                stage: TimeoutStage::Attempt,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "App: DescribeStacks to https://cloudformation.us-east-1.amazonaws.com did not answer within 100 ms"
+    );
+    let hint = err.hint().unwrap();
+    assert!(
+        hint.contains("STACKWRIGHT_ATTEMPT_TIMEOUT") && hint.contains("AWS_MAX_ATTEMPTS"),
+        "{hint}"
+    );
+    assert!(err.source().is_some(), "the SDK's error is the source");
+}
+
+#[tokio::test]
+async fn a_review_stack_holding_only_stackwrights_change_sets_may_be_destroyed() {
+    // Whether a stack in review shows its change set's tags is CloudFormation's business;
+    // one that holds only change sets stackwright made is this app's to delete.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack_tagged("REVIEW_IN_PROGRESS", "", ""))
+        .ok("DescribeStacks", stack("DELETE_COMPLETE", ""))
+        .ok(
+            "ListChangeSets",
+            change_sets_in(&[(
+                "stackwright-deploy-m1x2-3f0",
+                "CREATE_COMPLETE",
+                "AVAILABLE",
+            )]),
+        )
+        .ok("DeleteStack", empty("DeleteStack"))
+        .ok(
+            "DescribeStackEvents",
+            events(&[("e1", "App", STACK, "DELETE_COMPLETE", "")]),
+        );
+    let result = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(result.outcome, DestroyOutcome::Deleted);
+
+    // Someone else's change set on it: not ours to delete.
+    let r = Replay::default();
+    r.ok("DescribeStacks", stack_tagged("REVIEW_IN_PROGRESS", "", ""))
+        .ok("ListChangeSets", change_sets(&["someone-elses"]));
+    let err = deployer(r.aws().await)
+        .destroy(&target(""), None, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeployError::NotOwned { .. }), "{err:?}");
+    assert!(!r.actions().contains(&"DeleteStack".to_string()));
 }
