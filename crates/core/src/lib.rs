@@ -43,6 +43,7 @@ pub mod logical_id;
 mod mapping;
 mod output;
 mod parameter;
+pub mod registry;
 mod resolve;
 pub mod resource;
 mod stack;

@@ -8,7 +8,7 @@
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
-use stackwright_core::l1::facts_for;
+use stackwright_core::registry::facts_for;
 
 use stackwright_synth::validate::{is_intrinsic, is_intrinsic_map};
 
