@@ -1,4 +1,8 @@
 //! Rendering the model as Rust source (before rustfmt).
+//!
+//! Every generated function is `#[inline]`: rustc then compiles a function only in the
+//! crate that calls it, so a service module costs type checking but no machine code for
+//! the types a program does not use.
 
 use std::fmt::Write as _;
 
@@ -203,7 +207,11 @@ fn emit_struct(out: &mut String, r: &Resource, s: &Struct, is_root: bool, uses: 
                 inits.push(f.name.clone());
             }
         }
-        let _ = writeln!(out, "pub fn new({}) -> Self {{", params.join(", "));
+        let _ = writeln!(
+            out,
+            "#[inline]\npub fn new({}) -> Self {{",
+            params.join(", ")
+        );
         let _ = writeln!(out, "Self {{ {} }}", inits.join(", "));
         out.push_str("}\n}\n\n");
     }
@@ -227,13 +235,13 @@ fn emit_struct(out: &mut String, r: &Resource, s: &Struct, is_root: bool, uses: 
             lit(&r.type_name)
         );
         out.push_str("fn facts() -> &'static ResourceFacts { &FACTS }\n");
-        out.push_str("fn to_properties(&self) -> IndexMap<String, Expr> {\n");
+        out.push_str("#[inline]\nfn to_properties(&self) -> IndexMap<String, Expr> {\n");
         body(out);
         out.push_str("p.into_map()\n}\n}\n\n");
     } else {
         uses.to_expr = true;
         let _ = writeln!(out, "impl ToExpr for {} {{", s.name);
-        out.push_str("fn to_expr(&self) -> Expr {\n");
+        out.push_str("#[inline]\nfn to_expr(&self) -> Expr {\n");
         body(out);
         out.push_str("p.into_expr()\n}\n}\n\n");
     }
@@ -245,7 +253,25 @@ fn emit_attributes(out: &mut String, r: &Resource, attrs: &[Attribute], uses: &m
     }
     uses.resource = true;
     uses.value = true;
-    let _ = writeln!(out, "impl Resource<{}> {{", r.structs[0].name);
+    let root = &r.structs[0].name;
+    let name = &r.attributes_name;
+    let _ = writeln!(
+        out,
+        "/// The `Fn::GetAtt` attributes of a [`{root}`]: what `Resource<{root}>` \
+         dereferences to, so `resource.attr_...()` needs no import."
+    );
+    out.push_str("#[derive(Debug, Clone)]\n");
+    let _ = writeln!(out, "pub struct {name}(Resource<{root}>);\n");
+    let _ = writeln!(
+        out,
+        "impl From<Resource<{root}>> for {name} {{\n\
+         #[inline]\nfn from(resource: Resource<{root}>) -> Self {{ Self(resource) }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl HasAttributes for {root} {{\ntype Attributes = {name};\n}}\n"
+    );
+    let _ = writeln!(out, "impl {name} {{");
     for a in attrs {
         if a.rust_type.contains("Json") {
             uses.json = true;
@@ -253,7 +279,7 @@ fn emit_attributes(out: &mut String, r: &Resource, attrs: &[Attribute], uses: &m
         doc(out, &a.doc);
         let _ = writeln!(
             out,
-            "pub fn {}(&self) -> Value<{}> {{ self.get_att({}) }}",
+            "#[inline]\npub fn {}(&self) -> Value<{}> {{ self.0.get_att({}) }}",
             a.method,
             a.rust_type,
             lit(&a.name)
@@ -335,13 +361,15 @@ pub fn resource_file(r: &Resource) -> String {
         body.push_str("}\n\n");
         let _ = writeln!(body, "impl {} {{", e.name);
         body.push_str("/// The value as written in templates.\n");
-        body.push_str("pub fn as_str(self) -> &'static str {\nmatch self {\n");
+        body.push_str("#[inline]\npub fn as_str(self) -> &'static str {\nmatch self {\n");
         for (variant, value) in &e.variants {
             let _ = writeln!(body, "Self::{variant} => {},", lit(value));
         }
         body.push_str("}\n}\n}\n\n");
         let _ = writeln!(body, "impl Literal for {} {{", e.name);
-        body.push_str("fn into_expr(self) -> Expr { Expr::Str(self.as_str().to_string()) }\n}\n\n");
+        body.push_str(
+            "#[inline]\nfn into_expr(self) -> Expr { Expr::Str(self.as_str().to_string()) }\n}\n\n",
+        );
     }
     emit_facts(&mut body, r, &mut uses);
 
@@ -359,9 +387,13 @@ pub fn resource_file(r: &Resource) -> String {
         }
     }
     out.push('\n');
-    out.push_str("use indexmap::IndexMap;\n\n");
-    out.push_str("use crate::expr::Expr;\n");
-    let mut facts = vec!["Prop", "ResourceFacts", "Rules", "Shape", "Ty"];
+    out.push_str("use indexmap::IndexMap;\n");
+    out.push_str("use stackwright_core::expr::Expr;\n");
+    let mut facts = vec!["ResourceFacts", "Shape"];
+    // A type without properties has shapes without `Prop`s.
+    if body.contains("Prop {") {
+        facts.extend(["Prop", "Rules", "Ty"]);
+    }
     if uses.attribute {
         facts.extend(["AttrType", "Attribute"]);
     }
@@ -369,17 +401,24 @@ pub fn resource_file(r: &Resource) -> String {
         facts.extend(["TagFormat", "Tagging"]);
     }
     facts.sort_unstable();
-    let _ = writeln!(out, "use crate::facts::{{{}}};", facts.join(", "));
-    let _ = writeln!(out, "use crate::l1::Props;");
-    let mut resource = vec!["ResourceProps"];
+    let _ = writeln!(
+        out,
+        "use stackwright_core::facts::{{{}}};",
+        facts.join(", ")
+    );
+    let mut resource = vec!["Props", "ResourceProps"];
     if uses.resource {
-        resource.push("Resource");
+        resource.extend(["HasAttributes", "Resource"]);
     }
     if uses.to_expr {
         resource.push("ToExpr");
     }
     resource.sort_unstable();
-    let _ = writeln!(out, "use crate::resource::{{{}}};", resource.join(", "));
+    let _ = writeln!(
+        out,
+        "use stackwright_core::resource::{{{}}};",
+        resource.join(", ")
+    );
     let mut value = Vec::new();
     if uses.json {
         value.push("Json");
@@ -394,7 +433,11 @@ pub fn resource_file(r: &Resource) -> String {
         value.push("Value");
     }
     if !value.is_empty() {
-        let _ = writeln!(out, "use crate::value::{{{}}};", value.join(", "));
+        let _ = writeln!(
+            out,
+            "use stackwright_core::value::{{{}}};",
+            value.join(", ")
+        );
     }
     out.push('\n');
     out.push_str(&body);
@@ -405,7 +448,8 @@ pub fn resource_file(r: &Resource) -> String {
 pub fn service_file(service: &str, resources: &[&Resource]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}\n");
-    let _ = writeln!(out, "//! `AWS::{service}` resources.\n");
+    let namespace = resources[0].type_name.split("::").next().unwrap_or("AWS");
+    let _ = writeln!(out, "//! `{namespace}::{service}` resources.\n");
     let mut sorted: Vec<&&Resource> = resources.iter().collect();
     sorted.sort_by(|a, b| a.module.cmp(&b.module));
     for r in &sorted {
@@ -418,72 +462,52 @@ pub fn service_file(service: &str, resources: &[&Resource]) -> String {
     out
 }
 
-/// The source of `l1/mod.rs`.
-pub fn root_file(services: &[String], resources: &[Resource]) -> String {
+/// The source of `lib.rs`: one module per service, each behind the cargo feature named
+/// after it.
+pub fn root_file(services: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}\n");
     out.push_str(
         "//! Typed L1 resources: one struct per CloudFormation resource type, with the facts \
          synth checks, generated from the vendored resource schemas in \
-         `crates/codegen/schemas/`.\n\
+         `crates/codegen/schemas/` (every type of cfn-lint's us-east-1 registry).\n\
          //!\n\
-         //! Regenerate with `cargo run -p stackwright-codegen`; add a type in \
-         `crates/codegen/src/types.rs`.\n\n",
+         //! Each service is a module behind the cargo feature of the same name \
+         (`lambda` for [`lambda`](crate), `sqs`, `dynamodb`, ...); `full` turns on every \
+         one. Through the `stackwright` facade the path is `stackwright::l1::<service>`.\n\
+         //! The schema facts of every type are in `stackwright_core::registry` whichever \
+         features are on.\n\
+         //!\n\
+         //! Regenerate with `cargo run -p stackwright-codegen`; never edit by hand.\n\n",
     );
-    // No lint is allowed here: the generated code passes `clippy -D warnings` as it is. If a
-    // new type trips one (`too_many_arguments` for a `new` with more than seven required
-    // properties, `enum_variant_names` for AWS values sharing a prefix), allow it here, in
-    // the one generated `#![allow]`, with the reason.
-    out.push_str("use indexmap::IndexMap;\n\n");
-    out.push_str("use crate::expr::Expr;\nuse crate::facts::ResourceFacts;\nuse crate::resource::ToExpr;\n\n");
+    // The one generated `#![allow]`, each lint with its reason. Allow a lint a new type
+    // trips here rather than changing the shape of what is generated.
+    out.push_str(
+        "// `new` takes every required property, and 13 types have a struct with more than \
+         seven (`AWS::Lambda::MicrovmImage` has 13): one argument per property is the point.\n\
+         #![allow(clippy::too_many_arguments)]\n\
+         #![cfg_attr(docsrs, feature(doc_cfg))]\n\n",
+    );
     for s in services {
-        let _ = writeln!(out, "pub mod {s};");
+        let _ = writeln!(out, "#[cfg(feature = {})]\npub mod {s};", lit(s));
     }
-    out.push('\n');
-    let mut sorted: Vec<&Resource> = resources.iter().collect();
-    sorted.sort_by(|a, b| a.type_name.as_bytes().cmp(b.type_name.as_bytes()));
-    out.push_str("/// The facts of every generated resource type, sorted by type name.\n");
-    let _ = writeln!(
-        out,
-        "static ALL_FACTS: [&ResourceFacts; {}] = [",
-        sorted.len()
-    );
-    for r in &sorted {
-        let _ = writeln!(
-            out,
-            "&{}::{}::FACTS,",
-            crate::names::service_module(&r.service),
-            r.module
-        );
+    out
+}
+
+/// The `[features]` lines of a manifest: one per service, `full`, and `default` when given.
+/// `prefix` is what a feature enables in the dependency (`stackwright-l1/`), or empty for
+/// the L1 crate's own features.
+pub fn feature_lines(services: &[String], prefix: &str) -> String {
+    let mut out = String::new();
+    if prefix.is_empty() {
+        for s in services {
+            let _ = writeln!(out, "{s} = []");
+        }
+    } else {
+        for s in services {
+            let _ = writeln!(out, "{s} = [\"{prefix}{s}\"]");
+        }
     }
-    out.push_str("];\n\n");
-    out.push_str(
-        "/// The facts of every generated resource type, sorted by type name.\n\
-         pub fn all_facts() -> &'static [&'static ResourceFacts] {\n&ALL_FACTS\n}\n\n\
-         /// The facts of `type_name` (`AWS::EC2::VPC`), when stackwright generates that type.\n\
-         pub fn facts_for(type_name: &str) -> Option<&'static ResourceFacts> {\n\
-         ALL_FACTS\n.binary_search_by(|f| f.type_name.cmp(type_name))\n.ok()\n.map(|i| ALL_FACTS[i])\n}\n\n",
-    );
-    out.push_str(
-        "/// Collects the properties of a generated struct that are set, in schema order.\n\
-         #[derive(Default)]\n\
-         struct Props(IndexMap<String, Expr>);\n\n\
-         impl Props {\n\
-         fn req<T: ToExpr>(&mut self, key: &str, value: &T) {\n\
-         self.0.insert(key.to_string(), value.to_expr());\n}\n\n\
-         fn opt<T: ToExpr>(&mut self, key: &str, value: &Option<T>) {\n\
-         if let Some(v) = value {\nself.req(key, v);\n}\n}\n\n\
-         fn into_map(self) -> IndexMap<String, Expr> {\nself.0\n}\n\n\
-         fn into_expr(self) -> Expr {\nExpr::Object(self.0)\n}\n}\n\n",
-    );
-    out.push_str(
-        "#[cfg(test)]\nmod tests {\nuse super::*;\n\n\
-         #[test]\nfn facts_are_sorted_and_found() {\n\
-         assert!(ALL_FACTS.windows(2).all(|w| w[0].type_name < w[1].type_name));\n\
-         for f in all_facts() {\n\
-         assert!(std::ptr::eq(facts_for(f.type_name).unwrap(), *f));\n}\n\
-         assert!(facts_for(\"AWS::Nope::Nope\").is_none());\n}\n}\n",
-    );
     out
 }
 

@@ -1,8 +1,8 @@
-//! `stackwright-codegen`: regenerates `crates/core/src/l1/` from the vendored schemas, or
-//! vendors the schemas from an installed cfn-lint.
+//! `stackwright-codegen`: regenerates `crates/l1/` (and the facade's per-service features)
+//! from the vendored schemas, or vendors the schemas from an installed cfn-lint.
 //!
 //! ```text
-//! cargo run -p stackwright-codegen                      # regenerate crates/core/src/l1/
+//! cargo run -p stackwright-codegen                      # regenerate crates/l1/
 //! cargo run -p stackwright-codegen -- generate --check  # only report stale files
 //! cargo run -p stackwright-codegen -- vendor --from <cfnlint/data/schemas>
 //! ```
@@ -36,12 +36,12 @@ fn main() -> ExitCode {
 }
 
 fn generate(check: bool) -> Result<(), String> {
-    let (files, stats) =
+    let (generated, stats) =
         stackwright_codegen::generate_with_stats(&stackwright_codegen::schemas_dir())
             .map_err(|e| e.to_string())?;
     let dir = stackwright_codegen::l1_dir();
     if check {
-        let stale = stackwright_codegen::stale_files(&files, &dir).map_err(|e| e.to_string())?;
+        let stale = stackwright_codegen::stale(&generated).map_err(|e| e.to_string())?;
         if stale.is_empty() {
             println!("{} is up to date", dir.display());
             return Ok(());
@@ -52,15 +52,18 @@ fn generate(check: bool) -> Result<(), String> {
             stale.join(", ")
         ));
     }
-    stackwright_codegen::write_l1(&files, &dir).map_err(|e| e.to_string())?;
+    stackwright_codegen::write(&generated).map_err(|e| e.to_string())?;
+    let bytes: usize = generated.files.values().map(String::len).sum();
     println!(
-        "wrote {}: {} types, {} structs, {} enums, {} attributes, {} files, {} lines",
+        "wrote {}: {} types in {} services, {} structs, {} enums, {} attributes, {} files, \
+         {} lines, {bytes} bytes",
         dir.display(),
         stats.types,
+        generated.services.len(),
         stats.structs,
         stats.enums,
         stats.attributes,
-        files.len(),
+        generated.files.len(),
         stats.lines
     );
     Ok(())

@@ -49,6 +49,9 @@ pub struct Resource {
     pub enums: Vec<Enum>,
     /// `Fn::GetAtt` attributes.
     pub attributes: Vec<Attribute>,
+    /// The type holding the `attr_*` accessors, which `Resource<T>` dereferences to
+    /// (`VpcAttributes`); generated only when there are attributes.
+    pub attributes_name: String,
     /// Create-only paths below `Properties`.
     pub create_only: Vec<String>,
     /// Write-only paths below `Properties`.
@@ -223,6 +226,9 @@ pub fn build(type_name: &str, schema: &Value) -> Result<Resource, Error> {
     let mut stack = Vec::new();
     b.reach_node("#", &root, "/properties", "Properties", None, &mut stack)?;
     b.name_structs(resource);
+    let attributes_name = b
+        .namer
+        .take(&format!("{}Attributes", b.structs[0].name), false);
     for i in 0..b.order.len() {
         let ptr = b.order[i].clone();
         b.fill_struct(&ptr, if i == 0 { Some(&root) } else { None })?;
@@ -248,6 +254,7 @@ pub fn build(type_name: &str, schema: &Value) -> Result<Resource, Error> {
         structs: b.structs,
         enums: b.enums,
         attributes,
+        attributes_name,
         create_only: strip_properties(schema, "createOnlyProperties"),
         write_only: strip_properties(schema, "writeOnlyProperties"),
         tagging,
@@ -334,6 +341,8 @@ const RESERVED: &[&str] = &[
     "Debug",
     "Default",
     "Expr",
+    "From",
+    "HasAttributes",
     "IndexMap",
     "Json",
     "Literal",

@@ -164,11 +164,13 @@ pub fn is_keyword(s: &str) -> bool {
     )
 }
 
-/// The parts of a type name: `AWS::EC2::VPC` is `("EC2", "VPC")`.
+/// The parts of a type name: `AWS::EC2::VPC` is `("EC2", "VPC")`, `Alexa::ASK::Skill` is
+/// `("ASK", "Skill")` (the registry's one namespace besides `AWS`; no service name is in
+/// both, so the namespace is not part of the module path).
 pub fn split_type_name(type_name: &str) -> Option<(&str, &str)> {
     let mut parts = type_name.split("::");
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("AWS"), Some(service), Some(resource), None)
+        (Some("AWS" | "Alexa"), Some(service), Some(resource), None)
             if !service.is_empty() && !resource.is_empty() =>
         {
             Some((service, resource))

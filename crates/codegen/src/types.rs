@@ -1,89 +1,46 @@
-//! The resource types stackwright generates L1 code for: the one list to edit.
+//! The resource types stackwright generates L1 code for: every type whose schema is
+//! vendored in `crates/codegen/schemas/`, which is every type cfn-lint's
+//! `providers/us-east-1.json` lists (the `vendor` command copies them all).
 //!
-//! To add a type, add its name here, run
-//! `cargo run -p stackwright-codegen -- vendor --from <cfn-lint schemas dir>` to copy its
-//! schema into `crates/codegen/schemas/`, then `cargo run -p stackwright-codegen` to
-//! regenerate `crates/core/src/l1/`.
+//! To refresh the list, vendor a newer cfn-lint
+//! (`cargo run -p stackwright-codegen -- vendor --from <cfn-lint schemas dir>`), then
+//! regenerate `crates/l1/src/` (`cargo run -p stackwright-codegen`).
 
-/// Every CloudFormation resource type that gets a generated L1 struct.
-pub const TYPES: &[&str] = &[
-    // EC2 and networking
-    "AWS::EC2::VPC",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::InternetGateway",
-    "AWS::EC2::VPCGatewayAttachment",
-    "AWS::EC2::EIP",
-    "AWS::EC2::NatGateway",
-    "AWS::EC2::RouteTable",
-    "AWS::EC2::Route",
-    "AWS::EC2::SubnetRouteTableAssociation",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::SecurityGroupIngress",
-    "AWS::EC2::SecurityGroupEgress",
-    "AWS::EC2::FlowLog",
-    "AWS::EC2::LaunchTemplate",
-    "AWS::EC2::VPCEndpoint",
-    // Databases and caches
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster",
-    "AWS::RDS::DBSubnetGroup",
-    "AWS::RDS::DBParameterGroup",
-    "AWS::RDS::DBClusterParameterGroup",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::ElastiCache::SubnetGroup",
-    "AWS::ElastiCache::ParameterGroup",
-    // Load balancing, certificates, DNS
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::ElasticLoadBalancingV2::Listener",
-    "AWS::ElasticLoadBalancingV2::ListenerRule",
-    "AWS::ElasticLoadBalancingV2::TargetGroup",
-    "AWS::ElasticLoadBalancingV2::ListenerCertificate",
-    "AWS::CertificateManager::Certificate",
-    "AWS::Route53::HostedZone",
-    "AWS::Route53::RecordSet",
-    // Scaling and containers
-    "AWS::AutoScaling::AutoScalingGroup",
-    "AWS::AutoScaling::ScalingPolicy",
-    "AWS::AutoScaling::LifecycleHook",
-    "AWS::ApplicationAutoScaling::ScalableTarget",
-    "AWS::ApplicationAutoScaling::ScalingPolicy",
-    "AWS::ECS::Cluster",
-    "AWS::ECS::Service",
-    "AWS::ECS::TaskDefinition",
-    "AWS::ECS::ClusterCapacityProviderAssociations",
-    "AWS::ECR::Repository",
-    // Identity, keys and secrets
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::IAM::ManagedPolicy",
-    "AWS::IAM::InstanceProfile",
-    "AWS::IAM::OIDCProvider",
-    "AWS::KMS::Key",
-    "AWS::KMS::Alias",
-    "AWS::SecretsManager::Secret",
-    "AWS::SecretsManager::SecretTargetAttachment",
-    "AWS::SecretsManager::RotationSchedule",
-    "AWS::SSM::Parameter",
-    "AWS::SSM::Association",
-    "AWS::GuardDuty::Detector",
-    // Monitoring and notifications
-    "AWS::CloudWatch::Alarm",
-    "AWS::CloudWatch::CompositeAlarm",
-    "AWS::CloudWatch::Dashboard",
-    "AWS::SNS::Topic",
-    "AWS::SNS::Subscription",
-    "AWS::SNS::TopicPolicy",
-    "AWS::Logs::LogGroup",
-    // Storage, firewall, backup, cost, deployment, scheduling
-    "AWS::S3::Bucket",
-    "AWS::S3::BucketPolicy",
-    "AWS::WAFv2::WebACL",
-    "AWS::WAFv2::WebACLAssociation",
-    "AWS::Backup::BackupVault",
-    "AWS::Backup::BackupPlan",
-    "AWS::Backup::BackupSelection",
-    "AWS::Budgets::Budget",
-    "AWS::CodeDeploy::Application",
-    "AWS::CodeDeploy::DeploymentGroup",
-    "AWS::Scheduler::Schedule",
-];
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// The vendored schema files, sorted by name: `(path, file name)`.
+pub fn schema_files(schemas_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(schemas_dir)
+        .map_err(|e| Error::new(format!("{}: {e}", schemas_dir.display())))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| Error::new(format!("{}: {e}", schemas_dir.display())))?
+            .path();
+        if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every vendored type name, sorted.
+pub fn vendored(schemas_dir: &Path) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for path in schema_files(schemas_dir)? {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+        let schema: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+        let name = schema
+            .get("typeName")
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| Error::new(format!("{}: no typeName", path.display())))?;
+        out.push(name.to_string());
+    }
+    out.sort();
+    Ok(out)
+}

@@ -7,7 +7,8 @@
 //! their findings with the rest, all at once; an error stops synth like any other.
 //!
 //! ```
-//! use stackwright_core::{App, Diagnostic, Env, Resource, Scope, Stack, l1::sns};
+//! use stackwright_core::{App, Diagnostic, Env, Resource, Scope, Stack};
+//! use stackwright_l1::sns;
 //!
 //! let app = App::new();
 //! let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();

@@ -6,7 +6,8 @@
 //! rules, the cloud assembly on disk and deployment live in `stackwright-synth`.
 //!
 //! ```
-//! use stackwright_core::{App, Env, Resource, Scope, Stack, l1::{kms, logs}};
+//! use stackwright_core::{App, Env, Resource, Scope, Stack};
+//! use stackwright_l1::{kms, logs};
 //!
 //! let app = App::new();
 //! let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
@@ -61,7 +62,7 @@ pub use expr::{Expr, Pseudo};
 pub use mapping::Mapping;
 pub use output::Output;
 pub use parameter::{Parameter, ParameterProps};
-pub use resource::{RemovalPolicy, Resource, ResourceProps, ToExpr};
+pub use resource::{HasAttributes, RemovalPolicy, Resource, ResourceProps, ToExpr};
 pub use stack::{Env, Stack};
 pub use tags::Tags;
 pub use template::{Build, ResourceInfo, StackArtifact};

@@ -7,6 +7,7 @@
 //! conditions, metadata and an explicit logical id.
 
 use std::any::Any;
+use std::cell::OnceCell;
 use std::marker::PhantomData;
 
 use indexmap::IndexMap;
@@ -28,6 +29,17 @@ pub trait ResourceProps: Clone + 'static {
 
     /// The properties that are set, as written under `Properties`, in schema order.
     fn to_properties(&self) -> IndexMap<String, Expr>;
+}
+
+/// The typed `Fn::GetAtt` accessors of a resource type. `Resource<T>` dereferences to
+/// `T::Attributes`, so `key.attr_arn()` works on a `Resource<kms::Key>` with nothing to
+/// import. Implemented by the generated structs of the types that have attributes.
+///
+/// The accessors live on a type of their own because the generated code is in another
+/// crate (`stackwright-l1`), which may not add inherent methods to `Resource<T>`.
+pub trait HasAttributes: Sized + 'static {
+    /// The type with one `attr_*` method per attribute, made from the resource's handle.
+    type Attributes: From<Resource<Self>> + 'static;
 }
 
 /// Turns a property value into an expression without consuming it. Implemented by
@@ -58,6 +70,36 @@ impl<T: ToExpr> ToExpr for IndexMap<String, T> {
 impl<T: ToExpr> ToExpr for Box<T> {
     fn to_expr(&self) -> Expr {
         (**self).to_expr()
+    }
+}
+
+/// Collects the properties of a generated struct that are set, in schema order: the one
+/// helper the generated L1 code (`stackwright-l1`) calls to implement
+/// [`ResourceProps::to_properties`] and [`ToExpr`]. Hand-written code has no need of it.
+#[derive(Debug, Default)]
+pub struct Props(IndexMap<String, Expr>);
+
+impl Props {
+    /// Sets `key` (a required property).
+    pub fn req<T: ToExpr>(&mut self, key: &str, value: &T) {
+        self.0.insert(key.to_string(), value.to_expr());
+    }
+
+    /// Sets `key` when `value` is set (an optional property).
+    pub fn opt<T: ToExpr>(&mut self, key: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.req(key, v);
+        }
+    }
+
+    /// The properties, for [`ResourceProps::to_properties`].
+    pub fn into_map(self) -> IndexMap<String, Expr> {
+        self.0
+    }
+
+    /// The properties as one object, for [`ToExpr::to_expr`] of a property type.
+    pub fn into_expr(self) -> Expr {
+        Expr::Object(self.0)
     }
 }
 
@@ -109,7 +151,8 @@ impl RemovalPolicy {
 /// A handle to an L1 resource in the construct tree. Cheap to clone.
 ///
 /// ```
-/// use stackwright_core::{App, Env, Stack, Resource, Value, l1::kms};
+/// use stackwright_core::{App, Env, Stack, Resource, Value};
+/// use stackwright_l1::kms;
 ///
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
@@ -123,6 +166,8 @@ impl RemovalPolicy {
 pub struct Resource<T> {
     pub(crate) app: AppRef,
     pub(crate) id: ElementId,
+    /// The `T::Attributes` that [`Deref`](std::ops::Deref) hands out, made on first use.
+    attributes: OnceCell<Box<dyn Any>>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -131,8 +176,20 @@ impl<T> Clone for Resource<T> {
         Resource {
             app: self.app.clone(),
             id: self.id,
+            attributes: OnceCell::new(),
             _type: PhantomData,
         }
+    }
+}
+
+impl<T: HasAttributes> std::ops::Deref for Resource<T> {
+    type Target = T::Attributes;
+
+    fn deref(&self) -> &T::Attributes {
+        self.attributes
+            .get_or_init(|| Box::new(T::Attributes::from(self.clone())))
+            .downcast_ref()
+            .expect("a Resource<T> only ever stores T::Attributes")
     }
 }
 
@@ -153,6 +210,7 @@ impl<T: ResourceProps> Resource<T> {
         Ok(Resource {
             app,
             id,
+            attributes: OnceCell::new(),
             _type: PhantomData,
         })
     }
@@ -166,7 +224,8 @@ impl<T: ResourceProps> Resource<T> {
     /// closure is overwritten by the outer one when it stores its copy.
     ///
     /// ```
-    /// use stackwright_core::{App, Env, Resource, Stack, l1::kms};
+    /// use stackwright_core::{App, Env, Resource, Stack};
+    /// use stackwright_l1::kms;
     /// let app = App::new();
     /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
     /// let key = Resource::new(&stack, "Key", kms::Key::default()).unwrap();
