@@ -30,8 +30,8 @@ pub use stackwright_cli::run_with_aws;
 pub use stackwright_cli::{run, run_with};
 pub use stackwright_constructs as constructs;
 pub use stackwright_core as core;
-pub use stackwright_core::l1;
 pub use stackwright_deploy as deploy;
+pub use stackwright_l1 as l1;
 
 /// Synthesis: validation and the cloud assembly (`stackwright-synth`), and the paths that
 /// were reached through here before deploy, the command line and the assertions got

@@ -529,8 +529,8 @@ mod tests {
     /// Three stacks: `Net` declares no parameter, `Web` and `Worker` declare `Size`, and
     /// `Worker` also `Image`.
     fn app() -> Synthesized {
-        use stackwright_core::l1::sns;
         use stackwright_core::{App, Env, Parameter, ParameterProps, Resource, Stack};
+        use stackwright_l1::sns;
         let app = App::new();
         for (name, params) in [
             ("Net", &[][..]),

@@ -10,9 +10,9 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
-use stackwright_core::l1::sns;
 use stackwright_core::{App, CoreError, Env, Resource, Stack};
 use stackwright_deploy::Aws;
+use stackwright_l1::sns;
 
 const CREDENTIALS_HELP: &str = "   = help: set AWS_PROFILE to a profile in ~/.aws/config (run `aws sso login` first for an SSO profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `aws sts get-caller-identity` shows what the chain finds";
 const NETWORK_HELP: &str =

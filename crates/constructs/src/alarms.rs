@@ -7,8 +7,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use stackwright_core::l1::{cloudwatch, sns};
 use stackwright_core::{Construct, Expr, Pseudo, Resource, Scope, Value};
+use stackwright_l1::{cloudwatch, sns};
 
 use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{PolicyStatement, Principal};

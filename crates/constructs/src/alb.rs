@@ -7,11 +7,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use stackwright_core::l1::elasticloadbalancingv2 as elbv2;
-use stackwright_core::l1::{certificatemanager, route53, s3, wafv2};
 use stackwright_core::{
     Construct, Expr, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format,
 };
+use stackwright_l1::elasticloadbalancingv2 as elbv2;
+use stackwright_l1::{certificatemanager, route53, s3, wafv2};
 
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,

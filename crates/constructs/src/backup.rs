@@ -1,7 +1,7 @@
 //! AWS Backup: a vault encrypted with a customer managed key and a daily + weekly plan.
 
-use stackwright_core::l1::backup;
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
+use stackwright_l1::backup;
 
 use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Role, RoleProps, aws_managed_policy};

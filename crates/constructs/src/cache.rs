@@ -1,8 +1,8 @@
 //! Redis on ElastiCache: sessions and rate limiting.
 
 use indexmap::IndexMap;
-use stackwright_core::l1::{elasticache, logs};
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_format};
+use stackwright_l1::{elasticache, logs};
 
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,

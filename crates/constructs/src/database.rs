@@ -1,8 +1,8 @@
 //! PostgreSQL on RDS: a Multi-AZ instance or an Aurora cluster with readers.
 
 use indexmap::IndexMap;
-use stackwright_core::l1::rds;
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value};
+use stackwright_l1::rds;
 
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,

@@ -1,7 +1,7 @@
 //! ECR image repositories: where the application's container images live.
 
-use stackwright_core::l1::ecr;
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value, cfn_format};
+use stackwright_l1::ecr;
 
 use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Grant, Grantable, PolicyStatement};

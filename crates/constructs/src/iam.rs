@@ -7,8 +7,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use stackwright_core::l1::iam;
 use stackwright_core::{Construct, Expr, Pseudo, Resource, Scope, Value, cfn_format};
+use stackwright_l1::iam;
 
 use crate::error::ConstructError;
 
@@ -183,7 +183,8 @@ pub trait Grantable {
 /// [`Grant::apply_before`], or `resource.add_dependency(&grant)`.
 ///
 /// ```
-/// use stackwright_core::{App, Env, Resource, Stack, l1::sns};
+/// use stackwright_core::{App, Env, Resource, Stack};
+/// use stackwright_l1::sns;
 /// use stackwright_constructs::iam::{Grantable, PolicyStatement, Role, RoleProps};
 /// use stackwright_core::Value;
 /// let app = App::new();

@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use stackwright_core::l1::kms;
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
+use stackwright_l1::kms;
 
 use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Grant, Grantable, PolicyDocument, PolicyStatement, Principal};

@@ -28,7 +28,8 @@ pub struct OptOut {
 /// Fails when `reason` is empty: an exception nobody can explain is not one to keep.
 ///
 /// ```
-/// use stackwright_core::{App, Env, Resource, Stack, l1::s3};
+/// use stackwright_core::{App, Env, Resource, Stack};
+/// use stackwright_l1::s3;
 /// use stackwright_constructs::opt_out::skip_check;
 /// let app = App::new();
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();

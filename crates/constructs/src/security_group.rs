@@ -9,8 +9,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use stackwright_core::l1::ec2;
 use stackwright_core::{Construct, CoreError, Expr, Resource, Scope, Value};
+use stackwright_l1::ec2;
 
 use crate::error::{ConstructError, quote};
 

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use indexmap::IndexMap;
 use ipnet::Ipv4Net;
-use stackwright_core::l1::{ec2, logs, ssm};
 use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
+use stackwright_l1::{ec2, logs, ssm};
 
 use crate::error::{ConstructError, Problems, quote, quote_list};
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps};

@@ -1,7 +1,7 @@
 //! A regional WAF web ACL for a load balancer: AWS managed rule groups and a rate limit.
 
-use stackwright_core::l1::wafv2;
 use stackwright_core::{Construct, Expr, Resource, Scope, Value};
+use stackwright_l1::wafv2;
 
 use crate::error::{ConstructError, Problems, quote};
 

@@ -285,7 +285,8 @@ fn no_construct_grants_a_wildcard_resource_except_describe_calls() {
 
 #[test]
 fn a_grant_names_its_policy_and_can_be_waited_for() {
-    use stackwright_core::{Resource, l1::sns};
+    use stackwright_core::Resource;
+    use stackwright_l1::sns;
     let app = App::new();
     let s = stack(&app);
     let r = role(&s);

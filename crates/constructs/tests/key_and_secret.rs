@@ -8,8 +8,8 @@ use stackwright_constructs::iam::{Role, RoleProps};
 use stackwright_constructs::key::{Key, KeyProps};
 use stackwright_constructs::secret::{Generate, Rotation, Secret, SecretProps};
 use stackwright_constructs::{ConstructError, PropProblem};
-use stackwright_core::l1::rds;
 use stackwright_core::{App, Env, RemovalPolicy, Resource, Stack, Value};
+use stackwright_l1::rds;
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()

@@ -4,8 +4,8 @@
 //! needed to synthesize, and leaving it out keeps the release build short). The goal is
 //! 10,000 resources in well under a second, growing linearly.
 
-use stackwright_core::l1::{kms, logs, ssm};
 use stackwright_core::{App, Construct, Env, Resource, Scope, Stack, cfn_format};
+use stackwright_l1::{kms, logs, ssm};
 use stackwright_synth::validate::validate;
 use stackwright_synth::{Synth, synthesize};
 

@@ -118,7 +118,8 @@ impl Synthesized {
 /// Synthesizes an app into a cloud assembly on disk.
 ///
 /// ```
-/// use stackwright_core::{App, Env, Resource, Stack, l1::kms};
+/// use stackwright_core::{App, Env, Resource, Stack};
+/// use stackwright_l1::kms;
 /// use stackwright_synth::Synth;
 ///
 /// let app = App::new();

@@ -8,10 +8,10 @@
 //! healthy app (`cfn-signal`) before it goes on; a failed health check rolls the stack
 //! back.
 
-use stackwright_core::l1::{autoscaling, ec2, iam};
 use stackwright_core::{
     Construct, Expr, Parameter, ParameterProps, Resource, Scope, cfn_format, logical_id,
 };
+use stackwright_l1::{autoscaling, ec2, iam};
 
 use super::user_data::BootScript;
 use super::{AppFleetProps, Common, Ec2Colour, Ec2Parts, Ec2Settings};

@@ -13,8 +13,8 @@
 //! group that was live when the template was written.
 
 use indexmap::IndexMap;
-use stackwright_core::l1::{applicationautoscaling as appscaling, ecs};
 use stackwright_core::{Pseudo, Resource, Scope, Value, cfn_format};
+use stackwright_l1::{applicationautoscaling as appscaling, ecs};
 
 use super::{AppFleetProps, Common, FargateParts, FargateSettings, SecretEnv};
 use crate::alb::BlueGreenAlb;

@@ -19,8 +19,8 @@ mod fargate;
 mod user_data;
 
 use indexmap::IndexMap;
-use stackwright_core::l1::{autoscaling, ec2 as l1_ec2, ecs, logs};
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value};
+use stackwright_l1::{autoscaling, ec2 as l1_ec2, ecs, logs};
 
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
