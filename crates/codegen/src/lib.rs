@@ -20,6 +20,7 @@ pub mod fixups;
 pub mod getatts;
 pub mod model;
 pub mod names;
+pub mod registry;
 pub mod schema;
 pub mod types;
 
@@ -45,6 +46,17 @@ pub fn schemas_dir() -> PathBuf {
 /// Where the generated code lives: `crates/core/src/l1/`.
 pub fn l1_dir() -> PathBuf {
     workspace_root().join("crates/core/src/l1")
+}
+
+/// Where the registry file lives: `crates/core/src/registry/facts.txt`, the facts of every
+/// vendored type (see [`registry`]).
+pub fn registry_path() -> PathBuf {
+    workspace_root().join("crates/core/src/registry/facts.txt")
+}
+
+/// The registry file for every vendored type, in memory.
+pub fn generate_registry(schemas_dir: &Path) -> Result<String, Error> {
+    Ok(registry::registry_file(&models(schemas_dir)?))
 }
 
 /// Counts of what was generated.

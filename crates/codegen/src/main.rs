@@ -1,4 +1,4 @@
-//! `stackwright-codegen`: regenerates `crates/core/src/l1/` from the vendored schemas, or
+//! `stackwright-codegen`: regenerates `crates/core/src/l1/` and the registry file from the vendored schemas, or
 //! vendors the schemas from an installed cfn-lint.
 //!
 //! ```text
@@ -40,7 +40,16 @@ fn generate(check: bool) -> Result<(), String> {
         stackwright_codegen::generate_with_stats(&stackwright_codegen::schemas_dir())
             .map_err(|e| e.to_string())?;
     let dir = stackwright_codegen::l1_dir();
+    let registry = stackwright_codegen::generate_registry(&stackwright_codegen::schemas_dir())
+        .map_err(|e| e.to_string())?;
+    let registry_path = stackwright_codegen::registry_path();
     if check {
+        if std::fs::read_to_string(&registry_path).ok().as_deref() != Some(registry.as_str()) {
+            return Err(format!(
+                "{} is stale; run `cargo run -p stackwright-codegen`",
+                registry_path.display()
+            ));
+        }
         let stale = stackwright_codegen::stale_files(&files, &dir).map_err(|e| e.to_string())?;
         if stale.is_empty() {
             println!("{} is up to date", dir.display());
@@ -53,6 +62,8 @@ fn generate(check: bool) -> Result<(), String> {
         ));
     }
     stackwright_codegen::write_l1(&files, &dir).map_err(|e| e.to_string())?;
+    std::fs::write(&registry_path, &registry)
+        .map_err(|e| format!("{}: {e}", registry_path.display()))?;
     println!(
         "wrote {}: {} types, {} structs, {} enums, {} attributes, {} files, {} lines",
         dir.display(),

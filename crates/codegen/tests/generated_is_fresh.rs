@@ -43,3 +43,18 @@ fn every_listed_type_has_a_file_and_facts() {
         );
     }
 }
+
+#[test]
+fn checked_in_registry_matches_the_generator() {
+    let registry = stackwright_codegen::generate_registry(&stackwright_codegen::schemas_dir())
+        .unwrap_or_else(|e| panic!("generating the registry failed: {e}"));
+    let path = stackwright_codegen::registry_path();
+    let on_disk = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    assert!(
+        on_disk == registry,
+        "{} is out of date with the generator and the vendored schemas; regenerate it with \
+         `cargo run -p stackwright-codegen` and commit the result",
+        path.display()
+    );
+}
