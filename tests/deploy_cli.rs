@@ -166,7 +166,10 @@ fn without_a_terminal_deploy_needs_yes_and_leaves_the_change_set() {
         single,
     );
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(!out.contains("held no resources"), "nothing deleted: {out}");
+    assert!(
+        !out.contains("holds no resources"),
+        "nothing deleted: {out}"
+    );
     assert!(out.contains("Cli-Approval: created"), "{out}");
     let cfn = aws_sdk_cloudformation::Client::new(
         deploy_support::block_on(deploy_support::aws(m)).config(),
@@ -421,6 +424,21 @@ fn outputs_of_the_stacks_that_deployed_survive_a_later_failure() {
     assert_eq!(
         written,
         serde_json::json!({"Cli-Out-First": {"Greeting": "hello"}})
+    );
+    // The failed create left Cli-Out-Second in REVIEW_IN_PROGRESS holding nothing: the next
+    // deploy deletes and creates it again, and says so once.
+    let (code, out, err) = cli(
+        m,
+        &dir.path().join("out"),
+        &["deploy", "Cli-Out-Second", "--yes"],
+        first_deploys_second_fails,
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert_eq!(
+        out.matches("Cli-Out-Second: REVIEW_IN_PROGRESS; it holds no resources, so it is deleted and created again")
+            .count(),
+        1,
+        "the recreation is said once: {out}"
     );
     let (code, out, err) = cli(
         m,

@@ -1,5 +1,5 @@
-//! `stackwright-codegen`: regenerates `crates/l1/` (and the facade's per-service features)
-//! from the vendored schemas, or vendors the schemas from an installed cfn-lint.
+//! `stackwright-codegen`: regenerates `crates/l1/`, the registry file and the facade's
+//! per-service features from the vendored schemas, or vendors the schemas from an installed cfn-lint.
 //!
 //! ```text
 //! cargo run -p stackwright-codegen                      # regenerate crates/l1/

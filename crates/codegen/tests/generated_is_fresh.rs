@@ -1,5 +1,5 @@
-//! The checked-in `crates/l1/` (and the facade's per-service features) must be exactly
-//! what the generator makes from the vendored schemas: no hand edits, no forgotten
+//! The checked-in `crates/l1/`, the registry file and the facade's per-service features
+//! must be exactly what the generator makes from the vendored schemas: no hand edits, no forgotten
 //! regeneration, no stale or missing files, for every vendored type.
 
 #[test]

@@ -1,0 +1,106 @@
+//! What the CloudFormation registry holds: every resource type stackwright knows the schema
+//! of, whichever typed L1 modules are compiled in.
+//!
+//! Typed L1 structs carry their own facts as static tables; this is how synth, deploy's
+//! diff and untyped resources find the facts of any type by name. The facts of every
+//! vendored type live in `facts.txt` (written by `stackwright-codegen` from the same
+//! schemas as the typed code), embedded in the binary and decoded one type at a time, the
+//! first time that type is asked for: a program that names three untyped types decodes
+//! three.
+
+use std::sync::{Mutex, OnceLock};
+
+use crate::facts::ResourceFacts;
+
+mod decode;
+
+/// The registry file: an index of types, then one JSON line of facts per type.
+static FILE: &str = include_str!("facts.txt");
+
+/// One type in the index: its name and where its line is in the body.
+struct Entry {
+    name: &'static str,
+    line: &'static str,
+    decoded: OnceLock<&'static ResourceFacts>,
+}
+
+/// The index, read on first use.
+fn index() -> &'static [Entry] {
+    static INDEX: OnceLock<Vec<Entry>> = OnceLock::new();
+    INDEX.get_or_init(|| read_index(FILE))
+}
+
+fn read_index(file: &'static str) -> Vec<Entry> {
+    let mut lines = file.lines().filter(|l| !l.starts_with('#'));
+    let heads: Vec<&str> = lines.by_ref().take_while(|l| !l.is_empty()).collect();
+    let body_start = file.find("\n\n").map_or(file.len(), |i| i + 2);
+    let body = &file[body_start..];
+    heads
+        .iter()
+        .filter_map(|h| {
+            let mut parts = h.split(' ');
+            let name = parts.next()?;
+            let offset: usize = parts.next()?.parse().ok()?;
+            let len: usize = parts.next()?.parse().ok()?;
+            Some(Entry {
+                name,
+                line: body.get(offset..offset + len)?,
+                decoded: OnceLock::new(),
+            })
+        })
+        .collect()
+}
+
+/// The facts of `type_name` (`AWS::SQS::Queue`), when the vendored schemas hold that type.
+pub fn facts_for(type_name: &str) -> Option<&'static ResourceFacts> {
+    let index = index();
+    let i = index.binary_search_by(|e| e.name.cmp(type_name)).ok()?;
+    let entry = &index[i];
+    // Decoding happens once per type; the lock keeps two threads from decoding (and
+    // leaking) the same type twice.
+    static DECODING: Mutex<()> = Mutex::new(());
+    Some(entry.decoded.get_or_init(|| {
+        let _guard = DECODING.lock().unwrap_or_else(|p| p.into_inner());
+        decode::decode(entry.name, entry.line)
+    }))
+}
+
+/// Every type name the vendored schemas hold, sorted.
+pub fn type_names() -> impl Iterator<Item = &'static str> {
+    index().iter().map(|e| e.name)
+}
+
+/// The known type name closest to `type_name`, for a did-you-mean: the one with the fewest
+/// single-character edits, ignoring case, when it is close enough to be a typo.
+pub fn suggest(type_name: &str) -> Option<&'static str> {
+    let wanted = type_name.to_ascii_lowercase();
+    let limit = (wanted.len() / 4).max(2);
+    type_names()
+        .map(|t| (edit_distance(&wanted, &t.to_ascii_lowercase()), t))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, t)| t)
+}
+
+/// Levenshtein distance over bytes (type names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests;
