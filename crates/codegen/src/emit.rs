@@ -459,6 +459,18 @@ pub fn service_file(service: &str, resources: &[&Resource]) -> String {
     for r in &sorted {
         let _ = writeln!(out, "pub use {}::{};", r.module, r.structs[0].name);
     }
+    out.push_str("\nuse stackwright_core::facts::ResourceFacts;\n\n");
+    let _ = writeln!(
+        out,
+        "/// The facts of every `{namespace}::{service}` type, sorted by type name."
+    );
+    let mut by_name = sorted.clone();
+    by_name.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+    out.push_str("pub static ALL_FACTS: &[&ResourceFacts] = &[\n");
+    for r in &by_name {
+        let _ = writeln!(out, "&{}::FACTS,", r.module);
+    }
+    out.push_str("];\n");
     out
 }
 
@@ -491,6 +503,22 @@ pub fn root_file(services: &[String]) -> String {
     for s in services {
         let _ = writeln!(out, "#[cfg(feature = {})]\npub mod {s};", lit(s));
     }
+    out.push_str(
+        "\n/// The facts of every typed resource compiled in (the services whose features are \
+         on), sorted by type name. `stackwright_core::registry` has the facts of every type \
+         whatever the features.\n\
+         pub fn all_facts() -> Vec<&'static stackwright_core::facts::ResourceFacts> {\n\
+         #[allow(unused_mut)]\n\
+         let mut out: Vec<&'static stackwright_core::facts::ResourceFacts> = Vec::new();\n",
+    );
+    for s in services {
+        let _ = writeln!(
+            out,
+            "#[cfg(feature = {})]\nout.extend_from_slice({s}::ALL_FACTS);",
+            lit(s)
+        );
+    }
+    out.push_str("out.sort_unstable_by_key(|f| f.type_name);\nout\n}\n");
     out
 }
 

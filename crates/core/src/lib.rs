@@ -1,5 +1,6 @@
 //! The core of stackwright: the construct tree, typed values and tokens, the template model
-//! and the typed L1 resources generated from CloudFormation's own schemas.
+//! and the schema facts of every CloudFormation resource type ([`registry`]). The typed L1
+//! resources generated from those schemas are in `stackwright-l1`, built on [`Resource`].
 //!
 //! Core knows nothing of L2 constructs or of AWS APIs; it turns a tree of stacks and
 //! resources into CloudFormation templates ([`App::build`]). Validation against the schema
@@ -39,7 +40,6 @@ pub mod diagnostic;
 mod error;
 pub mod expr;
 pub mod facts;
-pub mod l1;
 pub mod logical_id;
 mod mapping;
 mod output;

@@ -1,6 +1,6 @@
 //! L1 resources: one CloudFormation resource in the construct tree, with typed properties.
 //!
-//! The property structs are generated from the CloudFormation schemas (see [`crate::l1`]);
+//! The property structs are generated from the CloudFormation schemas (in `stackwright-l1`);
 //! [`Resource`] is the handle to one of them once it is added to a scope. It resolves to
 //! `Ref`, gives typed `Fn::GetAtt` attributes, and is the escape hatch for everything the
 //! typed properties cannot say: raw property overrides, deletion policies, dependencies,
@@ -19,7 +19,7 @@ use crate::tree::{AppRef, ElementId, NodeKind, ResourceNode, Scope};
 use crate::value::Value;
 
 /// The typed properties of one CloudFormation resource type. Implemented by the generated
-/// structs in [`crate::l1`].
+/// structs of `stackwright-l1`.
 pub trait ResourceProps: Clone + 'static {
     /// The CloudFormation type name (`AWS::EC2::VPC`).
     const TYPE_NAME: &'static str;

@@ -627,3 +627,627 @@ pub mod workspacesthinclient;
 pub mod workspacesweb;
 #[cfg(feature = "xray")]
 pub mod xray;
+
+/// The facts of every typed resource compiled in (the services whose features are on), sorted by type name. `stackwright_core::registry` has the facts of every type whatever the features.
+pub fn all_facts() -> Vec<&'static stackwright_core::facts::ResourceFacts> {
+    #[allow(unused_mut)]
+    let mut out: Vec<&'static stackwright_core::facts::ResourceFacts> = Vec::new();
+    #[cfg(feature = "accessanalyzer")]
+    out.extend_from_slice(accessanalyzer::ALL_FACTS);
+    #[cfg(feature = "accountaccess")]
+    out.extend_from_slice(accountaccess::ALL_FACTS);
+    #[cfg(feature = "acmpca")]
+    out.extend_from_slice(acmpca::ALL_FACTS);
+    #[cfg(feature = "agentregistry")]
+    out.extend_from_slice(agentregistry::ALL_FACTS);
+    #[cfg(feature = "aiops")]
+    out.extend_from_slice(aiops::ALL_FACTS);
+    #[cfg(feature = "amazonmq")]
+    out.extend_from_slice(amazonmq::ALL_FACTS);
+    #[cfg(feature = "amplify")]
+    out.extend_from_slice(amplify::ALL_FACTS);
+    #[cfg(feature = "amplifyuibuilder")]
+    out.extend_from_slice(amplifyuibuilder::ALL_FACTS);
+    #[cfg(feature = "apigateway")]
+    out.extend_from_slice(apigateway::ALL_FACTS);
+    #[cfg(feature = "apigatewayv2")]
+    out.extend_from_slice(apigatewayv2::ALL_FACTS);
+    #[cfg(feature = "appconfig")]
+    out.extend_from_slice(appconfig::ALL_FACTS);
+    #[cfg(feature = "appfabric")]
+    out.extend_from_slice(appfabric::ALL_FACTS);
+    #[cfg(feature = "appflow")]
+    out.extend_from_slice(appflow::ALL_FACTS);
+    #[cfg(feature = "appintegrations")]
+    out.extend_from_slice(appintegrations::ALL_FACTS);
+    #[cfg(feature = "applicationautoscaling")]
+    out.extend_from_slice(applicationautoscaling::ALL_FACTS);
+    #[cfg(feature = "applicationinsights")]
+    out.extend_from_slice(applicationinsights::ALL_FACTS);
+    #[cfg(feature = "applicationsignals")]
+    out.extend_from_slice(applicationsignals::ALL_FACTS);
+    #[cfg(feature = "appmesh")]
+    out.extend_from_slice(appmesh::ALL_FACTS);
+    #[cfg(feature = "apprunner")]
+    out.extend_from_slice(apprunner::ALL_FACTS);
+    #[cfg(feature = "appstream")]
+    out.extend_from_slice(appstream::ALL_FACTS);
+    #[cfg(feature = "appsync")]
+    out.extend_from_slice(appsync::ALL_FACTS);
+    #[cfg(feature = "apptest")]
+    out.extend_from_slice(apptest::ALL_FACTS);
+    #[cfg(feature = "aps")]
+    out.extend_from_slice(aps::ALL_FACTS);
+    #[cfg(feature = "arcregionswitch")]
+    out.extend_from_slice(arcregionswitch::ALL_FACTS);
+    #[cfg(feature = "arczonalshift")]
+    out.extend_from_slice(arczonalshift::ALL_FACTS);
+    #[cfg(feature = "ask")]
+    out.extend_from_slice(ask::ALL_FACTS);
+    #[cfg(feature = "athena")]
+    out.extend_from_slice(athena::ALL_FACTS);
+    #[cfg(feature = "auditmanager")]
+    out.extend_from_slice(auditmanager::ALL_FACTS);
+    #[cfg(feature = "autoscaling")]
+    out.extend_from_slice(autoscaling::ALL_FACTS);
+    #[cfg(feature = "autoscalingplans")]
+    out.extend_from_slice(autoscalingplans::ALL_FACTS);
+    #[cfg(feature = "awsexternalanthropic")]
+    out.extend_from_slice(awsexternalanthropic::ALL_FACTS);
+    #[cfg(feature = "b2bi")]
+    out.extend_from_slice(b2bi::ALL_FACTS);
+    #[cfg(feature = "backup")]
+    out.extend_from_slice(backup::ALL_FACTS);
+    #[cfg(feature = "backupgateway")]
+    out.extend_from_slice(backupgateway::ALL_FACTS);
+    #[cfg(feature = "batch")]
+    out.extend_from_slice(batch::ALL_FACTS);
+    #[cfg(feature = "bcm")]
+    out.extend_from_slice(bcm::ALL_FACTS);
+    #[cfg(feature = "bcmdataexports")]
+    out.extend_from_slice(bcmdataexports::ALL_FACTS);
+    #[cfg(feature = "bcmpricingcalculator")]
+    out.extend_from_slice(bcmpricingcalculator::ALL_FACTS);
+    #[cfg(feature = "bedrock")]
+    out.extend_from_slice(bedrock::ALL_FACTS);
+    #[cfg(feature = "bedrockagentcore")]
+    out.extend_from_slice(bedrockagentcore::ALL_FACTS);
+    #[cfg(feature = "bedrockmantle")]
+    out.extend_from_slice(bedrockmantle::ALL_FACTS);
+    #[cfg(feature = "billing")]
+    out.extend_from_slice(billing::ALL_FACTS);
+    #[cfg(feature = "billingconductor")]
+    out.extend_from_slice(billingconductor::ALL_FACTS);
+    #[cfg(feature = "braket")]
+    out.extend_from_slice(braket::ALL_FACTS);
+    #[cfg(feature = "budgets")]
+    out.extend_from_slice(budgets::ALL_FACTS);
+    #[cfg(feature = "cases")]
+    out.extend_from_slice(cases::ALL_FACTS);
+    #[cfg(feature = "cassandra")]
+    out.extend_from_slice(cassandra::ALL_FACTS);
+    #[cfg(feature = "cdk")]
+    out.extend_from_slice(cdk::ALL_FACTS);
+    #[cfg(feature = "ce")]
+    out.extend_from_slice(ce::ALL_FACTS);
+    #[cfg(feature = "certificatemanager")]
+    out.extend_from_slice(certificatemanager::ALL_FACTS);
+    #[cfg(feature = "chatbot")]
+    out.extend_from_slice(chatbot::ALL_FACTS);
+    #[cfg(feature = "chime")]
+    out.extend_from_slice(chime::ALL_FACTS);
+    #[cfg(feature = "cleanrooms")]
+    out.extend_from_slice(cleanrooms::ALL_FACTS);
+    #[cfg(feature = "cleanroomsml")]
+    out.extend_from_slice(cleanroomsml::ALL_FACTS);
+    #[cfg(feature = "cloud9")]
+    out.extend_from_slice(cloud9::ALL_FACTS);
+    #[cfg(feature = "cloudformation")]
+    out.extend_from_slice(cloudformation::ALL_FACTS);
+    #[cfg(feature = "cloudfront")]
+    out.extend_from_slice(cloudfront::ALL_FACTS);
+    #[cfg(feature = "cloudhsm")]
+    out.extend_from_slice(cloudhsm::ALL_FACTS);
+    #[cfg(feature = "cloudtrail")]
+    out.extend_from_slice(cloudtrail::ALL_FACTS);
+    #[cfg(feature = "cloudwatch")]
+    out.extend_from_slice(cloudwatch::ALL_FACTS);
+    #[cfg(feature = "codeartifact")]
+    out.extend_from_slice(codeartifact::ALL_FACTS);
+    #[cfg(feature = "codebuild")]
+    out.extend_from_slice(codebuild::ALL_FACTS);
+    #[cfg(feature = "codecommit")]
+    out.extend_from_slice(codecommit::ALL_FACTS);
+    #[cfg(feature = "codeconnections")]
+    out.extend_from_slice(codeconnections::ALL_FACTS);
+    #[cfg(feature = "codedeploy")]
+    out.extend_from_slice(codedeploy::ALL_FACTS);
+    #[cfg(feature = "codeguruprofiler")]
+    out.extend_from_slice(codeguruprofiler::ALL_FACTS);
+    #[cfg(feature = "codegurureviewer")]
+    out.extend_from_slice(codegurureviewer::ALL_FACTS);
+    #[cfg(feature = "codepipeline")]
+    out.extend_from_slice(codepipeline::ALL_FACTS);
+    #[cfg(feature = "codestar")]
+    out.extend_from_slice(codestar::ALL_FACTS);
+    #[cfg(feature = "codestarconnections")]
+    out.extend_from_slice(codestarconnections::ALL_FACTS);
+    #[cfg(feature = "codestarnotifications")]
+    out.extend_from_slice(codestarnotifications::ALL_FACTS);
+    #[cfg(feature = "cognito")]
+    out.extend_from_slice(cognito::ALL_FACTS);
+    #[cfg(feature = "comprehend")]
+    out.extend_from_slice(comprehend::ALL_FACTS);
+    #[cfg(feature = "computeoptimizer")]
+    out.extend_from_slice(computeoptimizer::ALL_FACTS);
+    #[cfg(feature = "config")]
+    out.extend_from_slice(config::ALL_FACTS);
+    #[cfg(feature = "connect")]
+    out.extend_from_slice(connect::ALL_FACTS);
+    #[cfg(feature = "connectcampaigns")]
+    out.extend_from_slice(connectcampaigns::ALL_FACTS);
+    #[cfg(feature = "connectcampaignsv2")]
+    out.extend_from_slice(connectcampaignsv2::ALL_FACTS);
+    #[cfg(feature = "controltower")]
+    out.extend_from_slice(controltower::ALL_FACTS);
+    #[cfg(feature = "cur")]
+    out.extend_from_slice(cur::ALL_FACTS);
+    #[cfg(feature = "customerprofiles")]
+    out.extend_from_slice(customerprofiles::ALL_FACTS);
+    #[cfg(feature = "databrew")]
+    out.extend_from_slice(databrew::ALL_FACTS);
+    #[cfg(feature = "dataexchange")]
+    out.extend_from_slice(dataexchange::ALL_FACTS);
+    #[cfg(feature = "datapipeline")]
+    out.extend_from_slice(datapipeline::ALL_FACTS);
+    #[cfg(feature = "datasync")]
+    out.extend_from_slice(datasync::ALL_FACTS);
+    #[cfg(feature = "datazone")]
+    out.extend_from_slice(datazone::ALL_FACTS);
+    #[cfg(feature = "dax")]
+    out.extend_from_slice(dax::ALL_FACTS);
+    #[cfg(feature = "deadline")]
+    out.extend_from_slice(deadline::ALL_FACTS);
+    #[cfg(feature = "detective")]
+    out.extend_from_slice(detective::ALL_FACTS);
+    #[cfg(feature = "devopsagent")]
+    out.extend_from_slice(devopsagent::ALL_FACTS);
+    #[cfg(feature = "devopsguru")]
+    out.extend_from_slice(devopsguru::ALL_FACTS);
+    #[cfg(feature = "directconnect")]
+    out.extend_from_slice(directconnect::ALL_FACTS);
+    #[cfg(feature = "directoryservice")]
+    out.extend_from_slice(directoryservice::ALL_FACTS);
+    #[cfg(feature = "dlm")]
+    out.extend_from_slice(dlm::ALL_FACTS);
+    #[cfg(feature = "dms")]
+    out.extend_from_slice(dms::ALL_FACTS);
+    #[cfg(feature = "docdb")]
+    out.extend_from_slice(docdb::ALL_FACTS);
+    #[cfg(feature = "docdbelastic")]
+    out.extend_from_slice(docdbelastic::ALL_FACTS);
+    #[cfg(feature = "drs")]
+    out.extend_from_slice(drs::ALL_FACTS);
+    #[cfg(feature = "dsql")]
+    out.extend_from_slice(dsql::ALL_FACTS);
+    #[cfg(feature = "dynamodb")]
+    out.extend_from_slice(dynamodb::ALL_FACTS);
+    #[cfg(feature = "ec2")]
+    out.extend_from_slice(ec2::ALL_FACTS);
+    #[cfg(feature = "ecr")]
+    out.extend_from_slice(ecr::ALL_FACTS);
+    #[cfg(feature = "ecs")]
+    out.extend_from_slice(ecs::ALL_FACTS);
+    #[cfg(feature = "efs")]
+    out.extend_from_slice(efs::ALL_FACTS);
+    #[cfg(feature = "eks")]
+    out.extend_from_slice(eks::ALL_FACTS);
+    #[cfg(feature = "elasticache")]
+    out.extend_from_slice(elasticache::ALL_FACTS);
+    #[cfg(feature = "elasticbeanstalk")]
+    out.extend_from_slice(elasticbeanstalk::ALL_FACTS);
+    #[cfg(feature = "elasticloadbalancing")]
+    out.extend_from_slice(elasticloadbalancing::ALL_FACTS);
+    #[cfg(feature = "elasticloadbalancingv2")]
+    out.extend_from_slice(elasticloadbalancingv2::ALL_FACTS);
+    #[cfg(feature = "elasticsearch")]
+    out.extend_from_slice(elasticsearch::ALL_FACTS);
+    #[cfg(feature = "elementalinference")]
+    out.extend_from_slice(elementalinference::ALL_FACTS);
+    #[cfg(feature = "emr")]
+    out.extend_from_slice(emr::ALL_FACTS);
+    #[cfg(feature = "emrcontainers")]
+    out.extend_from_slice(emrcontainers::ALL_FACTS);
+    #[cfg(feature = "emrserverless")]
+    out.extend_from_slice(emrserverless::ALL_FACTS);
+    #[cfg(feature = "entityresolution")]
+    out.extend_from_slice(entityresolution::ALL_FACTS);
+    #[cfg(feature = "events")]
+    out.extend_from_slice(events::ALL_FACTS);
+    #[cfg(feature = "eventschemas")]
+    out.extend_from_slice(eventschemas::ALL_FACTS);
+    #[cfg(feature = "eventsv2")]
+    out.extend_from_slice(eventsv2::ALL_FACTS);
+    #[cfg(feature = "evidently")]
+    out.extend_from_slice(evidently::ALL_FACTS);
+    #[cfg(feature = "evs")]
+    out.extend_from_slice(evs::ALL_FACTS);
+    #[cfg(feature = "finspace")]
+    out.extend_from_slice(finspace::ALL_FACTS);
+    #[cfg(feature = "fis")]
+    out.extend_from_slice(fis::ALL_FACTS);
+    #[cfg(feature = "fms")]
+    out.extend_from_slice(fms::ALL_FACTS);
+    #[cfg(feature = "forecast")]
+    out.extend_from_slice(forecast::ALL_FACTS);
+    #[cfg(feature = "frauddetector")]
+    out.extend_from_slice(frauddetector::ALL_FACTS);
+    #[cfg(feature = "fsx")]
+    out.extend_from_slice(fsx::ALL_FACTS);
+    #[cfg(feature = "gamelift")]
+    out.extend_from_slice(gamelift::ALL_FACTS);
+    #[cfg(feature = "globalaccelerator")]
+    out.extend_from_slice(globalaccelerator::ALL_FACTS);
+    #[cfg(feature = "glue")]
+    out.extend_from_slice(glue::ALL_FACTS);
+    #[cfg(feature = "grafana")]
+    out.extend_from_slice(grafana::ALL_FACTS);
+    #[cfg(feature = "greengrass")]
+    out.extend_from_slice(greengrass::ALL_FACTS);
+    #[cfg(feature = "greengrassv2")]
+    out.extend_from_slice(greengrassv2::ALL_FACTS);
+    #[cfg(feature = "groundstation")]
+    out.extend_from_slice(groundstation::ALL_FACTS);
+    #[cfg(feature = "guardduty")]
+    out.extend_from_slice(guardduty::ALL_FACTS);
+    #[cfg(feature = "healthagent")]
+    out.extend_from_slice(healthagent::ALL_FACTS);
+    #[cfg(feature = "healthimaging")]
+    out.extend_from_slice(healthimaging::ALL_FACTS);
+    #[cfg(feature = "healthlake")]
+    out.extend_from_slice(healthlake::ALL_FACTS);
+    #[cfg(feature = "iam")]
+    out.extend_from_slice(iam::ALL_FACTS);
+    #[cfg(feature = "identitystore")]
+    out.extend_from_slice(identitystore::ALL_FACTS);
+    #[cfg(feature = "imagebuilder")]
+    out.extend_from_slice(imagebuilder::ALL_FACTS);
+    #[cfg(feature = "inspector")]
+    out.extend_from_slice(inspector::ALL_FACTS);
+    #[cfg(feature = "inspectorv2")]
+    out.extend_from_slice(inspectorv2::ALL_FACTS);
+    #[cfg(feature = "interconnect")]
+    out.extend_from_slice(interconnect::ALL_FACTS);
+    #[cfg(feature = "internetmonitor")]
+    out.extend_from_slice(internetmonitor::ALL_FACTS);
+    #[cfg(feature = "invoicing")]
+    out.extend_from_slice(invoicing::ALL_FACTS);
+    #[cfg(feature = "iot")]
+    out.extend_from_slice(iot::ALL_FACTS);
+    #[cfg(feature = "iotanalytics")]
+    out.extend_from_slice(iotanalytics::ALL_FACTS);
+    #[cfg(feature = "iotcoredeviceadvisor")]
+    out.extend_from_slice(iotcoredeviceadvisor::ALL_FACTS);
+    #[cfg(feature = "iotfleetwise")]
+    out.extend_from_slice(iotfleetwise::ALL_FACTS);
+    #[cfg(feature = "iotsecuretunneling")]
+    out.extend_from_slice(iotsecuretunneling::ALL_FACTS);
+    #[cfg(feature = "iotsitewise")]
+    out.extend_from_slice(iotsitewise::ALL_FACTS);
+    #[cfg(feature = "iotthingsgraph")]
+    out.extend_from_slice(iotthingsgraph::ALL_FACTS);
+    #[cfg(feature = "iottwinmaker")]
+    out.extend_from_slice(iottwinmaker::ALL_FACTS);
+    #[cfg(feature = "iotwireless")]
+    out.extend_from_slice(iotwireless::ALL_FACTS);
+    #[cfg(feature = "ivs")]
+    out.extend_from_slice(ivs::ALL_FACTS);
+    #[cfg(feature = "ivschat")]
+    out.extend_from_slice(ivschat::ALL_FACTS);
+    #[cfg(feature = "kafkaconnect")]
+    out.extend_from_slice(kafkaconnect::ALL_FACTS);
+    #[cfg(feature = "kendra")]
+    out.extend_from_slice(kendra::ALL_FACTS);
+    #[cfg(feature = "kendraranking")]
+    out.extend_from_slice(kendraranking::ALL_FACTS);
+    #[cfg(feature = "kinesis")]
+    out.extend_from_slice(kinesis::ALL_FACTS);
+    #[cfg(feature = "kinesisanalytics")]
+    out.extend_from_slice(kinesisanalytics::ALL_FACTS);
+    #[cfg(feature = "kinesisanalyticsv2")]
+    out.extend_from_slice(kinesisanalyticsv2::ALL_FACTS);
+    #[cfg(feature = "kinesisfirehose")]
+    out.extend_from_slice(kinesisfirehose::ALL_FACTS);
+    #[cfg(feature = "kinesisvideo")]
+    out.extend_from_slice(kinesisvideo::ALL_FACTS);
+    #[cfg(feature = "kms")]
+    out.extend_from_slice(kms::ALL_FACTS);
+    #[cfg(feature = "lakeformation")]
+    out.extend_from_slice(lakeformation::ALL_FACTS);
+    #[cfg(feature = "lambda")]
+    out.extend_from_slice(lambda::ALL_FACTS);
+    #[cfg(feature = "launchwizard")]
+    out.extend_from_slice(launchwizard::ALL_FACTS);
+    #[cfg(feature = "lex")]
+    out.extend_from_slice(lex::ALL_FACTS);
+    #[cfg(feature = "licensemanager")]
+    out.extend_from_slice(licensemanager::ALL_FACTS);
+    #[cfg(feature = "licensemanagerlinuxsubscriptions")]
+    out.extend_from_slice(licensemanagerlinuxsubscriptions::ALL_FACTS);
+    #[cfg(feature = "licensemanagerusersubscriptions")]
+    out.extend_from_slice(licensemanagerusersubscriptions::ALL_FACTS);
+    #[cfg(feature = "lightsail")]
+    out.extend_from_slice(lightsail::ALL_FACTS);
+    #[cfg(feature = "location")]
+    out.extend_from_slice(location::ALL_FACTS);
+    #[cfg(feature = "logs")]
+    out.extend_from_slice(logs::ALL_FACTS);
+    #[cfg(feature = "lookoutequipment")]
+    out.extend_from_slice(lookoutequipment::ALL_FACTS);
+    #[cfg(feature = "lookoutvision")]
+    out.extend_from_slice(lookoutvision::ALL_FACTS);
+    #[cfg(feature = "m2")]
+    out.extend_from_slice(m2::ALL_FACTS);
+    #[cfg(feature = "macie")]
+    out.extend_from_slice(macie::ALL_FACTS);
+    #[cfg(feature = "managedblockchain")]
+    out.extend_from_slice(managedblockchain::ALL_FACTS);
+    #[cfg(feature = "mediaconnect")]
+    out.extend_from_slice(mediaconnect::ALL_FACTS);
+    #[cfg(feature = "mediaconvert")]
+    out.extend_from_slice(mediaconvert::ALL_FACTS);
+    #[cfg(feature = "medialive")]
+    out.extend_from_slice(medialive::ALL_FACTS);
+    #[cfg(feature = "mediapackage")]
+    out.extend_from_slice(mediapackage::ALL_FACTS);
+    #[cfg(feature = "mediapackagev2")]
+    out.extend_from_slice(mediapackagev2::ALL_FACTS);
+    #[cfg(feature = "mediastore")]
+    out.extend_from_slice(mediastore::ALL_FACTS);
+    #[cfg(feature = "mediatailor")]
+    out.extend_from_slice(mediatailor::ALL_FACTS);
+    #[cfg(feature = "memorydb")]
+    out.extend_from_slice(memorydb::ALL_FACTS);
+    #[cfg(feature = "mgn")]
+    out.extend_from_slice(mgn::ALL_FACTS);
+    #[cfg(feature = "mpa")]
+    out.extend_from_slice(mpa::ALL_FACTS);
+    #[cfg(feature = "msk")]
+    out.extend_from_slice(msk::ALL_FACTS);
+    #[cfg(feature = "mwaa")]
+    out.extend_from_slice(mwaa::ALL_FACTS);
+    #[cfg(feature = "mwaaserverless")]
+    out.extend_from_slice(mwaaserverless::ALL_FACTS);
+    #[cfg(feature = "neptune")]
+    out.extend_from_slice(neptune::ALL_FACTS);
+    #[cfg(feature = "neptunegraph")]
+    out.extend_from_slice(neptunegraph::ALL_FACTS);
+    #[cfg(feature = "networkfirewall")]
+    out.extend_from_slice(networkfirewall::ALL_FACTS);
+    #[cfg(feature = "networkflowmonitor")]
+    out.extend_from_slice(networkflowmonitor::ALL_FACTS);
+    #[cfg(feature = "networkmanager")]
+    out.extend_from_slice(networkmanager::ALL_FACTS);
+    #[cfg(feature = "networkmonitor")]
+    out.extend_from_slice(networkmonitor::ALL_FACTS);
+    #[cfg(feature = "networksecuritymanager")]
+    out.extend_from_slice(networksecuritymanager::ALL_FACTS);
+    #[cfg(feature = "notifications")]
+    out.extend_from_slice(notifications::ALL_FACTS);
+    #[cfg(feature = "notificationscontacts")]
+    out.extend_from_slice(notificationscontacts::ALL_FACTS);
+    #[cfg(feature = "novaact")]
+    out.extend_from_slice(novaact::ALL_FACTS);
+    #[cfg(feature = "oam")]
+    out.extend_from_slice(oam::ALL_FACTS);
+    #[cfg(feature = "observabilityadmin")]
+    out.extend_from_slice(observabilityadmin::ALL_FACTS);
+    #[cfg(feature = "odb")]
+    out.extend_from_slice(odb::ALL_FACTS);
+    #[cfg(feature = "omics")]
+    out.extend_from_slice(omics::ALL_FACTS);
+    #[cfg(feature = "opensearch")]
+    out.extend_from_slice(opensearch::ALL_FACTS);
+    #[cfg(feature = "opensearchserverless")]
+    out.extend_from_slice(opensearchserverless::ALL_FACTS);
+    #[cfg(feature = "opensearchservice")]
+    out.extend_from_slice(opensearchservice::ALL_FACTS);
+    #[cfg(feature = "organizations")]
+    out.extend_from_slice(organizations::ALL_FACTS);
+    #[cfg(feature = "osis")]
+    out.extend_from_slice(osis::ALL_FACTS);
+    #[cfg(feature = "outposts")]
+    out.extend_from_slice(outposts::ALL_FACTS);
+    #[cfg(feature = "panorama")]
+    out.extend_from_slice(panorama::ALL_FACTS);
+    #[cfg(feature = "paymentcryptography")]
+    out.extend_from_slice(paymentcryptography::ALL_FACTS);
+    #[cfg(feature = "pcaconnectorad")]
+    out.extend_from_slice(pcaconnectorad::ALL_FACTS);
+    #[cfg(feature = "pcaconnectorscep")]
+    out.extend_from_slice(pcaconnectorscep::ALL_FACTS);
+    #[cfg(feature = "pcs")]
+    out.extend_from_slice(pcs::ALL_FACTS);
+    #[cfg(feature = "personalize")]
+    out.extend_from_slice(personalize::ALL_FACTS);
+    #[cfg(feature = "pi")]
+    out.extend_from_slice(pi::ALL_FACTS);
+    #[cfg(feature = "pinpoint")]
+    out.extend_from_slice(pinpoint::ALL_FACTS);
+    #[cfg(feature = "pinpointemail")]
+    out.extend_from_slice(pinpointemail::ALL_FACTS);
+    #[cfg(feature = "pipes")]
+    out.extend_from_slice(pipes::ALL_FACTS);
+    #[cfg(feature = "polly")]
+    out.extend_from_slice(polly::ALL_FACTS);
+    #[cfg(feature = "pricingplanmanager")]
+    out.extend_from_slice(pricingplanmanager::ALL_FACTS);
+    #[cfg(feature = "proton")]
+    out.extend_from_slice(proton::ALL_FACTS);
+    #[cfg(feature = "qbusiness")]
+    out.extend_from_slice(qbusiness::ALL_FACTS);
+    #[cfg(feature = "qldb")]
+    out.extend_from_slice(qldb::ALL_FACTS);
+    #[cfg(feature = "quicksight")]
+    out.extend_from_slice(quicksight::ALL_FACTS);
+    #[cfg(feature = "ram")]
+    out.extend_from_slice(ram::ALL_FACTS);
+    #[cfg(feature = "rbin")]
+    out.extend_from_slice(rbin::ALL_FACTS);
+    #[cfg(feature = "rds")]
+    out.extend_from_slice(rds::ALL_FACTS);
+    #[cfg(feature = "redshift")]
+    out.extend_from_slice(redshift::ALL_FACTS);
+    #[cfg(feature = "redshiftserverless")]
+    out.extend_from_slice(redshiftserverless::ALL_FACTS);
+    #[cfg(feature = "refactorspaces")]
+    out.extend_from_slice(refactorspaces::ALL_FACTS);
+    #[cfg(feature = "rekognition")]
+    out.extend_from_slice(rekognition::ALL_FACTS);
+    #[cfg(feature = "resiliencehub")]
+    out.extend_from_slice(resiliencehub::ALL_FACTS);
+    #[cfg(feature = "resiliencehubv2")]
+    out.extend_from_slice(resiliencehubv2::ALL_FACTS);
+    #[cfg(feature = "resourceexplorer2")]
+    out.extend_from_slice(resourceexplorer2::ALL_FACTS);
+    #[cfg(feature = "resourcegroups")]
+    out.extend_from_slice(resourcegroups::ALL_FACTS);
+    #[cfg(feature = "robomaker")]
+    out.extend_from_slice(robomaker::ALL_FACTS);
+    #[cfg(feature = "rolesanywhere")]
+    out.extend_from_slice(rolesanywhere::ALL_FACTS);
+    #[cfg(feature = "route53")]
+    out.extend_from_slice(route53::ALL_FACTS);
+    #[cfg(feature = "route53globalresolver")]
+    out.extend_from_slice(route53globalresolver::ALL_FACTS);
+    #[cfg(feature = "route53profiles")]
+    out.extend_from_slice(route53profiles::ALL_FACTS);
+    #[cfg(feature = "route53recoverycontrol")]
+    out.extend_from_slice(route53recoverycontrol::ALL_FACTS);
+    #[cfg(feature = "route53recoveryreadiness")]
+    out.extend_from_slice(route53recoveryreadiness::ALL_FACTS);
+    #[cfg(feature = "route53resolver")]
+    out.extend_from_slice(route53resolver::ALL_FACTS);
+    #[cfg(feature = "rtbfabric")]
+    out.extend_from_slice(rtbfabric::ALL_FACTS);
+    #[cfg(feature = "rum")]
+    out.extend_from_slice(rum::ALL_FACTS);
+    #[cfg(feature = "s3")]
+    out.extend_from_slice(s3::ALL_FACTS);
+    #[cfg(feature = "s3express")]
+    out.extend_from_slice(s3express::ALL_FACTS);
+    #[cfg(feature = "s3files")]
+    out.extend_from_slice(s3files::ALL_FACTS);
+    #[cfg(feature = "s3objectlambda")]
+    out.extend_from_slice(s3objectlambda::ALL_FACTS);
+    #[cfg(feature = "s3outposts")]
+    out.extend_from_slice(s3outposts::ALL_FACTS);
+    #[cfg(feature = "s3tables")]
+    out.extend_from_slice(s3tables::ALL_FACTS);
+    #[cfg(feature = "s3vectors")]
+    out.extend_from_slice(s3vectors::ALL_FACTS);
+    #[cfg(feature = "sagemaker")]
+    out.extend_from_slice(sagemaker::ALL_FACTS);
+    #[cfg(feature = "scheduler")]
+    out.extend_from_slice(scheduler::ALL_FACTS);
+    #[cfg(feature = "scn")]
+    out.extend_from_slice(scn::ALL_FACTS);
+    #[cfg(feature = "sdb")]
+    out.extend_from_slice(sdb::ALL_FACTS);
+    #[cfg(feature = "secretsmanager")]
+    out.extend_from_slice(secretsmanager::ALL_FACTS);
+    #[cfg(feature = "securityagent")]
+    out.extend_from_slice(securityagent::ALL_FACTS);
+    #[cfg(feature = "securityhub")]
+    out.extend_from_slice(securityhub::ALL_FACTS);
+    #[cfg(feature = "securitylake")]
+    out.extend_from_slice(securitylake::ALL_FACTS);
+    #[cfg(feature = "serverlessrepo")]
+    out.extend_from_slice(serverlessrepo::ALL_FACTS);
+    #[cfg(feature = "servicecatalog")]
+    out.extend_from_slice(servicecatalog::ALL_FACTS);
+    #[cfg(feature = "servicecatalogappregistry")]
+    out.extend_from_slice(servicecatalogappregistry::ALL_FACTS);
+    #[cfg(feature = "servicediscovery")]
+    out.extend_from_slice(servicediscovery::ALL_FACTS);
+    #[cfg(feature = "ses")]
+    out.extend_from_slice(ses::ALL_FACTS);
+    #[cfg(feature = "shield")]
+    out.extend_from_slice(shield::ALL_FACTS);
+    #[cfg(feature = "signer")]
+    out.extend_from_slice(signer::ALL_FACTS);
+    #[cfg(feature = "simspaceweaver")]
+    out.extend_from_slice(simspaceweaver::ALL_FACTS);
+    #[cfg(feature = "smsvoice")]
+    out.extend_from_slice(smsvoice::ALL_FACTS);
+    #[cfg(feature = "sns")]
+    out.extend_from_slice(sns::ALL_FACTS);
+    #[cfg(feature = "sqs")]
+    out.extend_from_slice(sqs::ALL_FACTS);
+    #[cfg(feature = "ssm")]
+    out.extend_from_slice(ssm::ALL_FACTS);
+    #[cfg(feature = "ssmcontacts")]
+    out.extend_from_slice(ssmcontacts::ALL_FACTS);
+    #[cfg(feature = "ssmguiconnect")]
+    out.extend_from_slice(ssmguiconnect::ALL_FACTS);
+    #[cfg(feature = "ssmincidents")]
+    out.extend_from_slice(ssmincidents::ALL_FACTS);
+    #[cfg(feature = "ssmquicksetup")]
+    out.extend_from_slice(ssmquicksetup::ALL_FACTS);
+    #[cfg(feature = "sso")]
+    out.extend_from_slice(sso::ALL_FACTS);
+    #[cfg(feature = "stepfunctions")]
+    out.extend_from_slice(stepfunctions::ALL_FACTS);
+    #[cfg(feature = "storagegateway")]
+    out.extend_from_slice(storagegateway::ALL_FACTS);
+    #[cfg(feature = "supportapp")]
+    out.extend_from_slice(supportapp::ALL_FACTS);
+    #[cfg(feature = "supportauthz")]
+    out.extend_from_slice(supportauthz::ALL_FACTS);
+    #[cfg(feature = "synthetics")]
+    out.extend_from_slice(synthetics::ALL_FACTS);
+    #[cfg(feature = "systemsmanagersap")]
+    out.extend_from_slice(systemsmanagersap::ALL_FACTS);
+    #[cfg(feature = "textract")]
+    out.extend_from_slice(textract::ALL_FACTS);
+    #[cfg(feature = "timestream")]
+    out.extend_from_slice(timestream::ALL_FACTS);
+    #[cfg(feature = "transcribe")]
+    out.extend_from_slice(transcribe::ALL_FACTS);
+    #[cfg(feature = "transfer")]
+    out.extend_from_slice(transfer::ALL_FACTS);
+    #[cfg(feature = "translate")]
+    out.extend_from_slice(translate::ALL_FACTS);
+    #[cfg(feature = "uxc")]
+    out.extend_from_slice(uxc::ALL_FACTS);
+    #[cfg(feature = "verifiedpermissions")]
+    out.extend_from_slice(verifiedpermissions::ALL_FACTS);
+    #[cfg(feature = "voiceid")]
+    out.extend_from_slice(voiceid::ALL_FACTS);
+    #[cfg(feature = "vpclattice")]
+    out.extend_from_slice(vpclattice::ALL_FACTS);
+    #[cfg(feature = "waf")]
+    out.extend_from_slice(waf::ALL_FACTS);
+    #[cfg(feature = "wafregional")]
+    out.extend_from_slice(wafregional::ALL_FACTS);
+    #[cfg(feature = "wafv2")]
+    out.extend_from_slice(wafv2::ALL_FACTS);
+    #[cfg(feature = "wellarchitected")]
+    out.extend_from_slice(wellarchitected::ALL_FACTS);
+    #[cfg(feature = "wickr")]
+    out.extend_from_slice(wickr::ALL_FACTS);
+    #[cfg(feature = "wisdom")]
+    out.extend_from_slice(wisdom::ALL_FACTS);
+    #[cfg(feature = "workspaces")]
+    out.extend_from_slice(workspaces::ALL_FACTS);
+    #[cfg(feature = "workspacesinstances")]
+    out.extend_from_slice(workspacesinstances::ALL_FACTS);
+    #[cfg(feature = "workspacesthinclient")]
+    out.extend_from_slice(workspacesthinclient::ALL_FACTS);
+    #[cfg(feature = "workspacesweb")]
+    out.extend_from_slice(workspacesweb::ALL_FACTS);
+    #[cfg(feature = "xray")]
+    out.extend_from_slice(xray::ALL_FACTS);
+    out.sort_unstable_by_key(|f| f.type_name);
+    out
+}

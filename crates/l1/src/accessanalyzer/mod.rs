@@ -7,3 +7,8 @@ pub mod archive_rule;
 
 pub use analyzer::Analyzer;
 pub use archive_rule::ArchiveRule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AccessAnalyzer` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&analyzer::FACTS, &archive_rule::FACTS];

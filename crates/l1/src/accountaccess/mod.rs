@@ -7,3 +7,8 @@ pub mod entitlement;
 
 pub use application::Application;
 pub use entitlement::Entitlement;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AccountAccess` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&application::FACTS, &entitlement::FACTS];

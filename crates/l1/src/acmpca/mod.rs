@@ -11,3 +11,13 @@ pub use certificate::Certificate;
 pub use certificate_authority::CertificateAuthority;
 pub use certificate_authority_activation::CertificateAuthorityActivation;
 pub use permission::Permission;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ACMPCA` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &certificate::FACTS,
+    &certificate_authority::FACTS,
+    &certificate_authority_activation::FACTS,
+    &permission::FACTS,
+];

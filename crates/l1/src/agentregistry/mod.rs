@@ -7,3 +7,8 @@ pub mod registry_record;
 
 pub use registry::Registry;
 pub use registry_record::RegistryRecord;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AgentRegistry` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&registry::FACTS, &registry_record::FACTS];

@@ -5,3 +5,8 @@
 pub mod investigation_group;
 
 pub use investigation_group::InvestigationGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AIOps` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&investigation_group::FACTS];

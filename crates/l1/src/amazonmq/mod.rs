@@ -9,3 +9,12 @@ pub mod configuration_association;
 pub use broker::Broker;
 pub use configuration::Configuration;
 pub use configuration_association::ConfigurationAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AmazonMQ` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &broker::FACTS,
+    &configuration::FACTS,
+    &configuration_association::FACTS,
+];

@@ -11,3 +11,9 @@ pub use app::App;
 pub use branch::Branch;
 pub use domain::Domain;
 pub use webhook::Webhook;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Amplify` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&app::FACTS, &branch::FACTS, &domain::FACTS, &webhook::FACTS];

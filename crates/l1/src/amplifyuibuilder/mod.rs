@@ -9,3 +9,8 @@ pub mod theme;
 pub use component::Component;
 pub use form::Form;
 pub use theme::Theme;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AmplifyUIBuilder` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&component::FACTS, &form::FACTS, &theme::FACTS];

@@ -47,3 +47,31 @@ pub use stage::Stage;
 pub use usage_plan::UsagePlan;
 pub use usage_plan_key::UsagePlanKey;
 pub use vpc_link::VpcLink;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ApiGateway` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &account::FACTS,
+    &api_key::FACTS,
+    &authorizer::FACTS,
+    &base_path_mapping::FACTS,
+    &base_path_mapping_v2::FACTS,
+    &client_certificate::FACTS,
+    &deployment::FACTS,
+    &documentation_part::FACTS,
+    &documentation_version::FACTS,
+    &domain_name::FACTS,
+    &domain_name_access_association::FACTS,
+    &domain_name_v2::FACTS,
+    &gateway_response::FACTS,
+    &method::FACTS,
+    &model::FACTS,
+    &request_validator::FACTS,
+    &resource::FACTS,
+    &rest_api::FACTS,
+    &stage::FACTS,
+    &usage_plan::FACTS,
+    &usage_plan_key::FACTS,
+    &vpc_link::FACTS,
+];

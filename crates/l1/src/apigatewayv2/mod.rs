@@ -33,3 +33,24 @@ pub use route_response::RouteResponse;
 pub use routing_rule::RoutingRule;
 pub use stage::Stage;
 pub use vpc_link::VpcLink;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ApiGatewayV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &api::FACTS,
+    &api_gateway_managed_overrides::FACTS,
+    &api_mapping::FACTS,
+    &authorizer::FACTS,
+    &deployment::FACTS,
+    &domain_name::FACTS,
+    &integration::FACTS,
+    &integration_response::FACTS,
+    &model::FACTS,
+    &portal_product::FACTS,
+    &route::FACTS,
+    &route_response::FACTS,
+    &routing_rule::FACTS,
+    &stage::FACTS,
+    &vpc_link::FACTS,
+];

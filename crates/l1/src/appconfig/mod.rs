@@ -23,3 +23,19 @@ pub use experiment_run::ExperimentRun;
 pub use extension::Extension;
 pub use extension_association::ExtensionAssociation;
 pub use hosted_configuration_version::HostedConfigurationVersion;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppConfig` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &configuration_profile::FACTS,
+    &deployment::FACTS,
+    &deployment_strategy::FACTS,
+    &environment::FACTS,
+    &experiment_definition::FACTS,
+    &experiment_run::FACTS,
+    &extension::FACTS,
+    &extension_association::FACTS,
+    &hosted_configuration_version::FACTS,
+];

@@ -7,3 +7,9 @@ pub mod ingestion_destination;
 
 pub use app_authorization::AppAuthorization;
 pub use ingestion_destination::IngestionDestination;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppFabric` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&app_authorization::FACTS, &ingestion_destination::FACTS];

@@ -9,3 +9,9 @@ pub mod flow;
 pub use connector::Connector;
 pub use connector_profile::ConnectorProfile;
 pub use flow::Flow;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppFlow` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&connector::FACTS, &connector_profile::FACTS, &flow::FACTS];

@@ -9,3 +9,12 @@ pub mod event_integration;
 pub use application::Application;
 pub use data_integration::DataIntegration;
 pub use event_integration::EventIntegration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppIntegrations` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &data_integration::FACTS,
+    &event_integration::FACTS,
+];

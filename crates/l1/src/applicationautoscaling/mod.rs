@@ -7,3 +7,8 @@ pub mod scaling_policy;
 
 pub use scalable_target::ScalableTarget;
 pub use scaling_policy::ScalingPolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ApplicationAutoScaling` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&scalable_target::FACTS, &scaling_policy::FACTS];

@@ -11,3 +11,13 @@ pub use discovery::Discovery;
 pub use grouping_configuration::GroupingConfiguration;
 pub use instrumentation_config::InstrumentationConfig;
 pub use service_level_objective::ServiceLevelObjective;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ApplicationSignals` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &discovery::FACTS,
+    &grouping_configuration::FACTS,
+    &instrumentation_config::FACTS,
+    &service_level_objective::FACTS,
+];

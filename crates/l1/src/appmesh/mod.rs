@@ -17,3 +17,16 @@ pub use virtual_gateway::VirtualGateway;
 pub use virtual_node::VirtualNode;
 pub use virtual_router::VirtualRouter;
 pub use virtual_service::VirtualService;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppMesh` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &gateway_route::FACTS,
+    &mesh::FACTS,
+    &route::FACTS,
+    &virtual_gateway::FACTS,
+    &virtual_node::FACTS,
+    &virtual_router::FACTS,
+    &virtual_service::FACTS,
+];

@@ -13,3 +13,14 @@ pub use observability_configuration::ObservabilityConfiguration;
 pub use service::Service;
 pub use vpc_connector::VpcConnector;
 pub use vpc_ingress_connection::VpcIngressConnection;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppRunner` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &auto_scaling_configuration::FACTS,
+    &observability_configuration::FACTS,
+    &service::FACTS,
+    &vpc_connector::FACTS,
+    &vpc_ingress_connection::FACTS,
+];

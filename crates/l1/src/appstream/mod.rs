@@ -29,3 +29,22 @@ pub use stack::Stack;
 pub use stack_fleet_association::StackFleetAssociation;
 pub use stack_user_association::StackUserAssociation;
 pub use user::User;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppStream` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &app_block::FACTS,
+    &app_block_builder::FACTS,
+    &application::FACTS,
+    &application_entitlement_association::FACTS,
+    &application_fleet_association::FACTS,
+    &directory_config::FACTS,
+    &entitlement::FACTS,
+    &fleet::FACTS,
+    &image_builder::FACTS,
+    &stack::FACTS,
+    &stack_fleet_association::FACTS,
+    &stack_user_association::FACTS,
+    &user::FACTS,
+];

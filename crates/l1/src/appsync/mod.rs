@@ -29,3 +29,22 @@ pub use graph_ql_schema::GraphQlSchema;
 pub use resolver::Resolver;
 pub use source_api_association::SourceApiAssociation;
 pub use type_::Type;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppSync` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &api::FACTS,
+    &api_cache::FACTS,
+    &api_key::FACTS,
+    &channel_namespace::FACTS,
+    &data_source::FACTS,
+    &domain_name::FACTS,
+    &domain_name_api_association::FACTS,
+    &function_configuration::FACTS,
+    &graph_ql_api::FACTS,
+    &graph_ql_schema::FACTS,
+    &resolver::FACTS,
+    &source_api_association::FACTS,
+    &type_::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod test_case;
 
 pub use test_case::TestCase;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AppTest` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&test_case::FACTS];

@@ -13,3 +13,14 @@ pub use resource_policy::ResourcePolicy;
 pub use rule_groups_namespace::RuleGroupsNamespace;
 pub use scraper::Scraper;
 pub use workspace::Workspace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::APS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &anomaly_detector::FACTS,
+    &resource_policy::FACTS,
+    &rule_groups_namespace::FACTS,
+    &scraper::FACTS,
+    &workspace::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod plan;
 
 pub use plan::Plan;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ARCRegionSwitch` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&plan::FACTS];

@@ -7,3 +7,11 @@ pub mod zonal_autoshift_configuration;
 
 pub use autoshift_observer_notification_status::AutoshiftObserverNotificationStatus;
 pub use zonal_autoshift_configuration::ZonalAutoshiftConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ARCZonalShift` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &autoshift_observer_notification_status::FACTS,
+    &zonal_autoshift_configuration::FACTS,
+];

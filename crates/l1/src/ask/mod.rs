@@ -5,3 +5,8 @@
 pub mod skill;
 
 pub use skill::Skill;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `Alexa::ASK` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&skill::FACTS];

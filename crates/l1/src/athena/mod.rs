@@ -13,3 +13,14 @@ pub use data_catalog::DataCatalog;
 pub use named_query::NamedQuery;
 pub use prepared_statement::PreparedStatement;
 pub use work_group::WorkGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Athena` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &capacity_reservation::FACTS,
+    &data_catalog::FACTS,
+    &named_query::FACTS,
+    &prepared_statement::FACTS,
+    &work_group::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod assessment_framework;
 
 pub use assessment::Assessment;
 pub use assessment_framework::AssessmentFramework;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AuditManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&assessment::FACTS, &assessment_framework::FACTS];

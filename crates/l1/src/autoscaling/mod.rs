@@ -15,3 +15,15 @@ pub use lifecycle_hook::LifecycleHook;
 pub use scaling_policy::ScalingPolicy;
 pub use scheduled_action::ScheduledAction;
 pub use warm_pool::WarmPool;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AutoScaling` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &auto_scaling_group::FACTS,
+    &launch_configuration::FACTS,
+    &lifecycle_hook::FACTS,
+    &scaling_policy::FACTS,
+    &scheduled_action::FACTS,
+    &warm_pool::FACTS,
+];

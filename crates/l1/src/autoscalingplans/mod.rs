@@ -5,3 +5,8 @@
 pub mod scaling_plan;
 
 pub use scaling_plan::ScalingPlan;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AutoScalingPlans` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&scaling_plan::FACTS];

@@ -5,3 +5,8 @@
 pub mod workspace;
 
 pub use workspace::Workspace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::AWSExternalAnthropic` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&workspace::FACTS];

@@ -11,3 +11,13 @@ pub use capability::Capability;
 pub use partnership::Partnership;
 pub use profile::Profile;
 pub use transformer::Transformer;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::B2BI` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &capability::FACTS,
+    &partnership::FACTS,
+    &profile::FACTS,
+    &transformer::FACTS,
+];

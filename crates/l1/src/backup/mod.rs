@@ -23,3 +23,19 @@ pub use report_plan::ReportPlan;
 pub use restore_testing_plan::RestoreTestingPlan;
 pub use restore_testing_selection::RestoreTestingSelection;
 pub use tiering_configuration::TieringConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Backup` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &backup_plan::FACTS,
+    &backup_selection::FACTS,
+    &backup_vault::FACTS,
+    &framework::FACTS,
+    &legal_hold::FACTS,
+    &logically_air_gapped_backup_vault::FACTS,
+    &report_plan::FACTS,
+    &restore_testing_plan::FACTS,
+    &restore_testing_selection::FACTS,
+    &tiering_configuration::FACTS,
+];

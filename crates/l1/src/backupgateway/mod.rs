@@ -5,3 +5,8 @@
 pub mod hypervisor;
 
 pub use hypervisor::Hypervisor;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::BackupGateway` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&hypervisor::FACTS];

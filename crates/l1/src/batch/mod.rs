@@ -17,3 +17,16 @@ pub use job_queue::JobQueue;
 pub use quota_share::QuotaShare;
 pub use scheduling_policy::SchedulingPolicy;
 pub use service_environment::ServiceEnvironment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Batch` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &compute_environment::FACTS,
+    &consumable_resource::FACTS,
+    &job_definition::FACTS,
+    &job_queue::FACTS,
+    &quota_share::FACTS,
+    &scheduling_policy::FACTS,
+    &service_environment::FACTS,
+];

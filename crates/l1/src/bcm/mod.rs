@@ -7,3 +7,8 @@ pub mod scheduled_report;
 
 pub use dashboard::Dashboard;
 pub use scheduled_report::ScheduledReport;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::BCM` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&dashboard::FACTS, &scheduled_report::FACTS];

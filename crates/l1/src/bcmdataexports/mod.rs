@@ -5,3 +5,8 @@
 pub mod export;
 
 pub use export::Export;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::BCMDataExports` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&export::FACTS];

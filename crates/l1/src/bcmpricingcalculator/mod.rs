@@ -9,3 +9,12 @@ pub mod workload_estimate;
 pub use bill_estimate::BillEstimate;
 pub use bill_scenario::BillScenario;
 pub use workload_estimate::WorkloadEstimate;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::BcmPricingCalculator` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &bill_estimate::FACTS,
+    &bill_scenario::FACTS,
+    &workload_estimate::FACTS,
+];

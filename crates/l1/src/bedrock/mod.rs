@@ -49,3 +49,32 @@ pub use prompt_version::PromptVersion;
 pub use resource_policy::ResourcePolicy;
 pub use retrieval_instruction::RetrievalInstruction;
 pub use session::Session;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Bedrock` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agent::FACTS,
+    &agent_alias::FACTS,
+    &application_inference_profile::FACTS,
+    &automated_reasoning_policy::FACTS,
+    &automated_reasoning_policy_version::FACTS,
+    &blueprint::FACTS,
+    &data_automation_library::FACTS,
+    &data_automation_project::FACTS,
+    &data_source::FACTS,
+    &enforced_guardrail_configuration::FACTS,
+    &flow::FACTS,
+    &flow_alias::FACTS,
+    &flow_version::FACTS,
+    &guardrail::FACTS,
+    &guardrail_version::FACTS,
+    &intelligent_prompt_router::FACTS,
+    &knowledge_base::FACTS,
+    &knowledge_base_policy::FACTS,
+    &prompt::FACTS,
+    &prompt_version::FACTS,
+    &resource_policy::FACTS,
+    &retrieval_instruction::FACTS,
+    &session::FACTS,
+];

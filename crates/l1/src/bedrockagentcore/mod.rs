@@ -57,3 +57,36 @@ pub use resource_policy::ResourcePolicy;
 pub use runtime::Runtime;
 pub use runtime_endpoint::RuntimeEndpoint;
 pub use workload_identity::WorkloadIdentity;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::BedrockAgentCore` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &api_key_credential_provider::FACTS,
+    &browser_custom::FACTS,
+    &browser_profile::FACTS,
+    &capacity_provider::FACTS,
+    &code_interpreter_custom::FACTS,
+    &configuration_bundle::FACTS,
+    &consent_portal::FACTS,
+    &dataset::FACTS,
+    &evaluator::FACTS,
+    &gateway::FACTS,
+    &gateway_rate_limit::FACTS,
+    &gateway_rule::FACTS,
+    &gateway_target::FACTS,
+    &harness::FACTS,
+    &harness_endpoint::FACTS,
+    &memory::FACTS,
+    &o_auth2_credential_provider::FACTS,
+    &online_evaluation_config::FACTS,
+    &payment_connector::FACTS,
+    &payment_credential_provider::FACTS,
+    &payment_manager::FACTS,
+    &policy::FACTS,
+    &policy_engine::FACTS,
+    &resource_policy::FACTS,
+    &runtime::FACTS,
+    &runtime_endpoint::FACTS,
+    &workload_identity::FACTS,
+];

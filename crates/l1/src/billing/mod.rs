@@ -5,3 +5,8 @@
 pub mod billing_view;
 
 pub use billing_view::BillingView;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Billing` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&billing_view::FACTS];

@@ -11,3 +11,13 @@ pub use billing_group::BillingGroup;
 pub use custom_line_item::CustomLineItem;
 pub use pricing_plan::PricingPlan;
 pub use pricing_rule::PricingRule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::BillingConductor` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &billing_group::FACTS,
+    &custom_line_item::FACTS,
+    &pricing_plan::FACTS,
+    &pricing_rule::FACTS,
+];

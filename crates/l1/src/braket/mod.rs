@@ -5,3 +5,8 @@
 pub mod spending_limit;
 
 pub use spending_limit::SpendingLimit;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Braket` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&spending_limit::FACTS];

@@ -7,3 +7,8 @@ pub mod budgets_action;
 
 pub use budget::Budget;
 pub use budgets_action::BudgetsAction;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Budgets` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&budget::FACTS, &budgets_action::FACTS];

@@ -17,3 +17,16 @@ pub use field::Field;
 pub use layout::Layout;
 pub use related_item::RelatedItem;
 pub use template::Template;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Cases` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &case::FACTS,
+    &case_rule::FACTS,
+    &domain::FACTS,
+    &field::FACTS,
+    &layout::FACTS,
+    &related_item::FACTS,
+    &template::FACTS,
+];

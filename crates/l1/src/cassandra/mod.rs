@@ -9,3 +9,8 @@ pub mod type_;
 pub use keyspace::Keyspace;
 pub use table::Table;
 pub use type_::Type;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Cassandra` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&keyspace::FACTS, &table::FACTS, &type_::FACTS];

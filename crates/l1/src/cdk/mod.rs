@@ -5,3 +5,8 @@
 pub mod metadata;
 
 pub use metadata::Metadata;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CDK` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&metadata::FACTS];

@@ -9,3 +9,12 @@ pub mod cost_category;
 pub use anomaly_monitor::AnomalyMonitor;
 pub use anomaly_subscription::AnomalySubscription;
 pub use cost_category::CostCategory;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CE` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &anomaly_monitor::FACTS,
+    &anomaly_subscription::FACTS,
+    &cost_category::FACTS,
+];

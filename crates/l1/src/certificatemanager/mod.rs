@@ -13,3 +13,14 @@ pub use acme_domain_validation::AcmeDomainValidation;
 pub use acme_endpoint::AcmeEndpoint;
 pub use acme_external_account_binding::AcmeExternalAccountBinding;
 pub use certificate::Certificate;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CertificateManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &account::FACTS,
+    &acme_domain_validation::FACTS,
+    &acme_endpoint::FACTS,
+    &acme_external_account_binding::FACTS,
+    &certificate::FACTS,
+];

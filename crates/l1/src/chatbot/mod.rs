@@ -9,3 +9,12 @@ pub mod slack_channel_configuration;
 pub use custom_action::CustomAction;
 pub use microsoft_teams_channel_configuration::MicrosoftTeamsChannelConfiguration;
 pub use slack_channel_configuration::SlackChannelConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Chatbot` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &custom_action::FACTS,
+    &microsoft_teams_channel_configuration::FACTS,
+    &slack_channel_configuration::FACTS,
+];

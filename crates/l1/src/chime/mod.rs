@@ -21,3 +21,18 @@ pub use media_insights_pipeline_configuration::MediaInsightsPipelineConfiguratio
 pub use media_pipeline_kinesis_video_stream_pool::MediaPipelineKinesisVideoStreamPool;
 pub use sip_media_application::SipMediaApplication;
 pub use voice_connector::VoiceConnector;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Chime` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &app_instance::FACTS,
+    &app_instance_bot::FACTS,
+    &app_instance_user::FACTS,
+    &channel::FACTS,
+    &channel_flow::FACTS,
+    &media_insights_pipeline_configuration::FACTS,
+    &media_pipeline_kinesis_video_stream_pool::FACTS,
+    &sip_media_application::FACTS,
+    &voice_connector::FACTS,
+];

@@ -21,3 +21,18 @@ pub use id_namespace_association::IdNamespaceAssociation;
 pub use intermediate_table::IntermediateTable;
 pub use membership::Membership;
 pub use privacy_budget_template::PrivacyBudgetTemplate;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CleanRooms` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &analysis_template::FACTS,
+    &collaboration::FACTS,
+    &configured_table::FACTS,
+    &configured_table_association::FACTS,
+    &id_mapping_table::FACTS,
+    &id_namespace_association::FACTS,
+    &intermediate_table::FACTS,
+    &membership::FACTS,
+    &privacy_budget_template::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod training_dataset;
 pub use configured_model_algorithm::ConfiguredModelAlgorithm;
 pub use configured_model_algorithm_association::ConfiguredModelAlgorithmAssociation;
 pub use training_dataset::TrainingDataset;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CleanRoomsML` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &configured_model_algorithm::FACTS,
+    &configured_model_algorithm_association::FACTS,
+    &training_dataset::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod environment_ec2;
 
 pub use environment_ec2::EnvironmentEc2;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Cloud9` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&environment_ec2::FACTS];

@@ -43,3 +43,29 @@ pub use stack_set::StackSet;
 pub use type_activation::TypeActivation;
 pub use wait_condition::WaitCondition;
 pub use wait_condition_handle::WaitConditionHandle;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CloudFormation` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &change_set::FACTS,
+    &custom_resource::FACTS,
+    &generated_template::FACTS,
+    &guard_hook::FACTS,
+    &hook_default_version::FACTS,
+    &hook_type_config::FACTS,
+    &hook_version::FACTS,
+    &lambda_hook::FACTS,
+    &macro_::FACTS,
+    &module_default_version::FACTS,
+    &module_version::FACTS,
+    &public_type_version::FACTS,
+    &publisher::FACTS,
+    &resource_default_version::FACTS,
+    &resource_version::FACTS,
+    &stack::FACTS,
+    &stack_set::FACTS,
+    &type_activation::FACTS,
+    &wait_condition::FACTS,
+    &wait_condition_handle::FACTS,
+];

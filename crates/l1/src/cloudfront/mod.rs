@@ -47,3 +47,31 @@ pub use response_headers_policy::ResponseHeadersPolicy;
 pub use streaming_distribution::StreamingDistribution;
 pub use trust_store::TrustStore;
 pub use vpc_origin::VpcOrigin;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CloudFront` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &anycast_ip_list::FACTS,
+    &cache_policy::FACTS,
+    &cloud_front_origin_access_identity::FACTS,
+    &connection_function::FACTS,
+    &connection_group::FACTS,
+    &continuous_deployment_policy::FACTS,
+    &distribution::FACTS,
+    &distribution_tenant::FACTS,
+    &field_level_encryption_config::FACTS,
+    &field_level_encryption_profile::FACTS,
+    &function::FACTS,
+    &key_group::FACTS,
+    &key_value_store::FACTS,
+    &monitoring_subscription::FACTS,
+    &origin_access_control::FACTS,
+    &origin_request_policy::FACTS,
+    &public_key::FACTS,
+    &realtime_log_config::FACTS,
+    &response_headers_policy::FACTS,
+    &streaming_distribution::FACTS,
+    &trust_store::FACTS,
+    &vpc_origin::FACTS,
+];

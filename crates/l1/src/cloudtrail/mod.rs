@@ -13,3 +13,14 @@ pub use dashboard::Dashboard;
 pub use event_data_store::EventDataStore;
 pub use resource_policy::ResourcePolicy;
 pub use trail::Trail;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CloudTrail` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel::FACTS,
+    &dashboard::FACTS,
+    &event_data_store::FACTS,
+    &resource_policy::FACTS,
+    &trail::FACTS,
+];

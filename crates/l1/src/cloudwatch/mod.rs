@@ -27,3 +27,21 @@ pub use metric_stream::MetricStream;
 pub use o_tel_enrichment::OTelEnrichment;
 pub use resource_metrics_configuration::ResourceMetricsConfiguration;
 pub use view::View;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CloudWatch` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &alarm::FACTS,
+    &alarm_mute_rule::FACTS,
+    &anomaly_detector::FACTS,
+    &composite_alarm::FACTS,
+    &dashboard::FACTS,
+    &insight_rule::FACTS,
+    &integration::FACTS,
+    &log_alarm::FACTS,
+    &metric_stream::FACTS,
+    &o_tel_enrichment::FACTS,
+    &resource_metrics_configuration::FACTS,
+    &view::FACTS,
+];

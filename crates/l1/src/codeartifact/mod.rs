@@ -9,3 +9,9 @@ pub mod repository;
 pub use domain::Domain;
 pub use package_group::PackageGroup;
 pub use repository::Repository;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeArtifact` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&domain::FACTS, &package_group::FACTS, &repository::FACTS];

@@ -11,3 +11,13 @@ pub use fleet::Fleet;
 pub use project::Project;
 pub use report_group::ReportGroup;
 pub use source_credential::SourceCredential;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeBuild` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &fleet::FACTS,
+    &project::FACTS,
+    &report_group::FACTS,
+    &source_credential::FACTS,
+];

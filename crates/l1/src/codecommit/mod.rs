@@ -5,3 +5,8 @@
 pub mod repository;
 
 pub use repository::Repository;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeCommit` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&repository::FACTS];

@@ -7,3 +7,8 @@ pub mod host;
 
 pub use connection::Connection;
 pub use host::Host;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeConnections` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&connection::FACTS, &host::FACTS];

@@ -9,3 +9,12 @@ pub mod deployment_group;
 pub use application::Application;
 pub use deployment_config::DeploymentConfig;
 pub use deployment_group::DeploymentGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeDeploy` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &deployment_config::FACTS,
+    &deployment_group::FACTS,
+];

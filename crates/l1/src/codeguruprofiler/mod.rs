@@ -5,3 +5,8 @@
 pub mod profiling_group;
 
 pub use profiling_group::ProfilingGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeGuruProfiler` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&profiling_group::FACTS];

@@ -5,3 +5,8 @@
 pub mod repository_association;
 
 pub use repository_association::RepositoryAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeGuruReviewer` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&repository_association::FACTS];

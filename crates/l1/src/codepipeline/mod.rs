@@ -9,3 +9,12 @@ pub mod webhook;
 pub use custom_action_type::CustomActionType;
 pub use pipeline::Pipeline;
 pub use webhook::Webhook;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodePipeline` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &custom_action_type::FACTS,
+    &pipeline::FACTS,
+    &webhook::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod git_hub_repository;
 
 pub use git_hub_repository::GitHubRepository;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeStar` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&git_hub_repository::FACTS];

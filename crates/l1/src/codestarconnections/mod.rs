@@ -9,3 +9,12 @@ pub mod sync_configuration;
 pub use connection::Connection;
 pub use repository_link::RepositoryLink;
 pub use sync_configuration::SyncConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeStarConnections` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connection::FACTS,
+    &repository_link::FACTS,
+    &sync_configuration::FACTS,
+];

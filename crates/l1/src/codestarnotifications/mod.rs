@@ -5,3 +5,8 @@
 pub mod notification_rule;
 
 pub use notification_rule::NotificationRule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CodeStarNotifications` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&notification_rule::FACTS];

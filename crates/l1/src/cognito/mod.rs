@@ -39,3 +39,27 @@ pub use user_pool_risk_configuration_attachment::UserPoolRiskConfigurationAttach
 pub use user_pool_ui_customization_attachment::UserPoolUiCustomizationAttachment;
 pub use user_pool_user::UserPoolUser;
 pub use user_pool_user_to_group_attachment::UserPoolUserToGroupAttachment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Cognito` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &identity_pool::FACTS,
+    &identity_pool_principal_tag::FACTS,
+    &identity_pool_role_attachment::FACTS,
+    &log_delivery_configuration::FACTS,
+    &managed_login_branding::FACTS,
+    &terms::FACTS,
+    &user_pool::FACTS,
+    &user_pool_client::FACTS,
+    &user_pool_domain::FACTS,
+    &user_pool_group::FACTS,
+    &user_pool_identity_provider::FACTS,
+    &user_pool_regional_configuration_attachment::FACTS,
+    &user_pool_replica::FACTS,
+    &user_pool_resource_server::FACTS,
+    &user_pool_risk_configuration_attachment::FACTS,
+    &user_pool_ui_customization_attachment::FACTS,
+    &user_pool_user::FACTS,
+    &user_pool_user_to_group_attachment::FACTS,
+];

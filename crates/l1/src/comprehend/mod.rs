@@ -13,3 +13,14 @@ pub use document_classifier_endpoint::DocumentClassifierEndpoint;
 pub use entity_recognizer::EntityRecognizer;
 pub use entity_recognizer_endpoint::EntityRecognizerEndpoint;
 pub use flywheel::Flywheel;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Comprehend` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &document_classifier::FACTS,
+    &document_classifier_endpoint::FACTS,
+    &entity_recognizer::FACTS,
+    &entity_recognizer_endpoint::FACTS,
+    &flywheel::FACTS,
+];

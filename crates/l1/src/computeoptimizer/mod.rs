@@ -5,3 +5,8 @@
 pub mod automation_rule;
 
 pub use automation_rule::AutomationRule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ComputeOptimizer` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&automation_rule::FACTS];

@@ -25,3 +25,20 @@ pub use organization_config_rule::OrganizationConfigRule;
 pub use organization_conformance_pack::OrganizationConformancePack;
 pub use remediation_configuration::RemediationConfiguration;
 pub use stored_query::StoredQuery;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Config` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &aggregation_authorization::FACTS,
+    &config_rule::FACTS,
+    &configuration_aggregator::FACTS,
+    &configuration_recorder::FACTS,
+    &conformance_pack::FACTS,
+    &connector::FACTS,
+    &delivery_channel::FACTS,
+    &organization_config_rule::FACTS,
+    &organization_conformance_pack::FACTS,
+    &remediation_configuration::FACTS,
+    &stored_query::FACTS,
+];

@@ -81,3 +81,48 @@ pub use view::View;
 pub use view_version::ViewVersion;
 pub use vocabulary::Vocabulary;
 pub use workspace::Workspace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Connect` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agent_status::FACTS,
+    &approved_origin::FACTS,
+    &contact_flow::FACTS,
+    &contact_flow_module::FACTS,
+    &contact_flow_module_alias::FACTS,
+    &contact_flow_module_version::FACTS,
+    &contact_flow_version::FACTS,
+    &data_lake_association::FACTS,
+    &data_table::FACTS,
+    &data_table_attribute::FACTS,
+    &data_table_record::FACTS,
+    &email_address::FACTS,
+    &evaluation_form::FACTS,
+    &hours_of_operation::FACTS,
+    &instance::FACTS,
+    &instance_storage_config::FACTS,
+    &integration_association::FACTS,
+    &metric::FACTS,
+    &notification::FACTS,
+    &phone_number::FACTS,
+    &predefined_attribute::FACTS,
+    &prompt::FACTS,
+    &queue::FACTS,
+    &quick_connect::FACTS,
+    &routing_profile::FACTS,
+    &rule::FACTS,
+    &security_key::FACTS,
+    &security_profile::FACTS,
+    &task_template::FACTS,
+    &test_case::FACTS,
+    &traffic_distribution_group::FACTS,
+    &use_case::FACTS,
+    &user::FACTS,
+    &user_hierarchy_group::FACTS,
+    &user_hierarchy_structure::FACTS,
+    &view::FACTS,
+    &view_version::FACTS,
+    &vocabulary::FACTS,
+    &workspace::FACTS,
+];

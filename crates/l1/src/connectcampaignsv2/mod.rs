@@ -5,3 +5,8 @@
 pub mod campaign;
 
 pub use campaign::Campaign;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ConnectCampaignsV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&campaign::FACTS];

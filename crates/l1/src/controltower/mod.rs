@@ -9,3 +9,12 @@ pub mod landing_zone;
 pub use enabled_baseline::EnabledBaseline;
 pub use enabled_control::EnabledControl;
 pub use landing_zone::LandingZone;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ControlTower` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &enabled_baseline::FACTS,
+    &enabled_control::FACTS,
+    &landing_zone::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod report_definition;
 
 pub use report_definition::ReportDefinition;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CUR` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&report_definition::FACTS];

@@ -25,3 +25,20 @@ pub use recommender::Recommender;
 pub use recommender_filter::RecommenderFilter;
 pub use recommender_schema::RecommenderSchema;
 pub use segment_definition::SegmentDefinition;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::CustomerProfiles` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &calculated_attribute_definition::FACTS,
+    &domain::FACTS,
+    &domain_object_type::FACTS,
+    &event_stream::FACTS,
+    &event_trigger::FACTS,
+    &integration::FACTS,
+    &object_type::FACTS,
+    &recommender::FACTS,
+    &recommender_filter::FACTS,
+    &recommender_schema::FACTS,
+    &segment_definition::FACTS,
+];

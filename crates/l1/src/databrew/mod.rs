@@ -15,3 +15,15 @@ pub use project::Project;
 pub use recipe::Recipe;
 pub use ruleset::Ruleset;
 pub use schedule::Schedule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DataBrew` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &dataset::FACTS,
+    &job::FACTS,
+    &project::FACTS,
+    &recipe::FACTS,
+    &ruleset::FACTS,
+    &schedule::FACTS,
+];

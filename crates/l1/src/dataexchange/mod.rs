@@ -7,3 +7,8 @@ pub mod event_action;
 
 pub use data_set::DataSet;
 pub use event_action::EventAction;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DataExchange` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&data_set::FACTS, &event_action::FACTS];

@@ -5,3 +5,8 @@
 pub mod pipeline;
 
 pub use pipeline::Pipeline;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DataPipeline` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&pipeline::FACTS];

@@ -29,3 +29,22 @@ pub use location_object_storage::LocationObjectStorage;
 pub use location_s3::LocationS3;
 pub use location_smb::LocationSmb;
 pub use task::Task;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DataSync` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agent::FACTS,
+    &location_azure_blob::FACTS,
+    &location_efs::FACTS,
+    &location_f_sx_lustre::FACTS,
+    &location_f_sx_ontap::FACTS,
+    &location_f_sx_open_zfs::FACTS,
+    &location_f_sx_windows::FACTS,
+    &location_hdfs::FACTS,
+    &location_nfs::FACTS,
+    &location_object_storage::FACTS,
+    &location_s3::FACTS,
+    &location_smb::FACTS,
+    &task::FACTS,
+];

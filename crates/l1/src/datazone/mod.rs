@@ -37,3 +37,26 @@ pub use project_membership::ProjectMembership;
 pub use project_profile::ProjectProfile;
 pub use subscription_target::SubscriptionTarget;
 pub use user_profile::UserProfile;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DataZone` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connection::FACTS,
+    &data_source::FACTS,
+    &domain::FACTS,
+    &domain_unit::FACTS,
+    &environment::FACTS,
+    &environment_actions::FACTS,
+    &environment_blueprint_configuration::FACTS,
+    &environment_profile::FACTS,
+    &form_type::FACTS,
+    &group_profile::FACTS,
+    &owner::FACTS,
+    &policy_grant::FACTS,
+    &project::FACTS,
+    &project_membership::FACTS,
+    &project_profile::FACTS,
+    &subscription_target::FACTS,
+    &user_profile::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod subnet_group;
 pub use cluster::Cluster;
 pub use parameter_group::ParameterGroup;
 pub use subnet_group::SubnetGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DAX` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cluster::FACTS,
+    &parameter_group::FACTS,
+    &subnet_group::FACTS,
+];

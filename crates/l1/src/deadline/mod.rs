@@ -29,3 +29,22 @@ pub use queue_fleet_association::QueueFleetAssociation;
 pub use queue_limit_association::QueueLimitAssociation;
 pub use storage_profile::StorageProfile;
 pub use worker::Worker;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Deadline` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &budget::FACTS,
+    &farm::FACTS,
+    &fleet::FACTS,
+    &license_endpoint::FACTS,
+    &limit::FACTS,
+    &metered_product::FACTS,
+    &monitor::FACTS,
+    &queue::FACTS,
+    &queue_environment::FACTS,
+    &queue_fleet_association::FACTS,
+    &queue_limit_association::FACTS,
+    &storage_profile::FACTS,
+    &worker::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod organization_admin;
 pub use graph::Graph;
 pub use member_invitation::MemberInvitation;
 pub use organization_admin::OrganizationAdmin;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Detective` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &graph::FACTS,
+    &member_invitation::FACTS,
+    &organization_admin::FACTS,
+];

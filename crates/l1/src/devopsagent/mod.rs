@@ -15,3 +15,15 @@ pub use association::Association;
 pub use private_connection::PrivateConnection;
 pub use service::Service;
 pub use trigger::Trigger;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DevOpsAgent` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agent_space::FACTS,
+    &asset::FACTS,
+    &association::FACTS,
+    &private_connection::FACTS,
+    &service::FACTS,
+    &trigger::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod resource_collection;
 pub use log_anomaly_detection_integration::LogAnomalyDetectionIntegration;
 pub use notification_channel::NotificationChannel;
 pub use resource_collection::ResourceCollection;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DevOpsGuru` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &log_anomaly_detection_integration::FACTS,
+    &notification_channel::FACTS,
+    &resource_collection::FACTS,
+];

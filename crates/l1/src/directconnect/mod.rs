@@ -17,3 +17,16 @@ pub use lag::Lag;
 pub use private_virtual_interface::PrivateVirtualInterface;
 pub use public_virtual_interface::PublicVirtualInterface;
 pub use transit_virtual_interface::TransitVirtualInterface;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DirectConnect` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connection::FACTS,
+    &direct_connect_gateway::FACTS,
+    &direct_connect_gateway_association::FACTS,
+    &lag::FACTS,
+    &private_virtual_interface::FACTS,
+    &public_virtual_interface::FACTS,
+    &transit_virtual_interface::FACTS,
+];

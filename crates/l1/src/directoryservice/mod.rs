@@ -7,3 +7,8 @@ pub mod simple_ad;
 
 pub use microsoft_ad::MicrosoftAd;
 pub use simple_ad::SimpleAd;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DirectoryService` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&microsoft_ad::FACTS, &simple_ad::FACTS];

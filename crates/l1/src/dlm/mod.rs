@@ -5,3 +5,8 @@
 pub mod lifecycle_policy;
 
 pub use lifecycle_policy::LifecyclePolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DLM` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&lifecycle_policy::FACTS];

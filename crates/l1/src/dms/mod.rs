@@ -25,3 +25,20 @@ pub use replication_config::ReplicationConfig;
 pub use replication_instance::ReplicationInstance;
 pub use replication_subnet_group::ReplicationSubnetGroup;
 pub use replication_task::ReplicationTask;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DMS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &certificate::FACTS,
+    &data_migration::FACTS,
+    &data_provider::FACTS,
+    &endpoint::FACTS,
+    &event_subscription::FACTS,
+    &instance_profile::FACTS,
+    &migration_project::FACTS,
+    &replication_config::FACTS,
+    &replication_instance::FACTS,
+    &replication_subnet_group::FACTS,
+    &replication_task::FACTS,
+];

@@ -15,3 +15,15 @@ pub use db_instance::DbInstance;
 pub use db_subnet_group::DbSubnetGroup;
 pub use event_subscription::EventSubscription;
 pub use global_cluster::GlobalCluster;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DocDB` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &db_cluster::FACTS,
+    &db_cluster_parameter_group::FACTS,
+    &db_instance::FACTS,
+    &db_subnet_group::FACTS,
+    &event_subscription::FACTS,
+    &global_cluster::FACTS,
+];

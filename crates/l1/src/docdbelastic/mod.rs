@@ -7,3 +7,8 @@ pub mod cluster_snapshot;
 
 pub use cluster::Cluster;
 pub use cluster_snapshot::ClusterSnapshot;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DocDBElastic` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&cluster::FACTS, &cluster_snapshot::FACTS];

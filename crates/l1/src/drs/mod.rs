@@ -11,3 +11,13 @@ pub use launch_configuration_template::LaunchConfigurationTemplate;
 pub use recovery_plan::RecoveryPlan;
 pub use replication_configuration_template::ReplicationConfigurationTemplate;
 pub use source_network::SourceNetwork;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DRS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &launch_configuration_template::FACTS,
+    &recovery_plan::FACTS,
+    &replication_configuration_template::FACTS,
+    &source_network::FACTS,
+];

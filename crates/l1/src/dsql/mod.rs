@@ -5,3 +5,8 @@
 pub mod cluster;
 
 pub use cluster::Cluster;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DSQL` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&cluster::FACTS];

@@ -7,3 +7,8 @@ pub mod table;
 
 pub use global_table::GlobalTable;
 pub use table::Table;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::DynamoDB` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&global_table::FACTS, &table::FACTS];

@@ -21,3 +21,18 @@ pub use replication_configuration::ReplicationConfiguration;
 pub use repository::Repository;
 pub use repository_creation_template::RepositoryCreationTemplate;
 pub use signing_configuration::SigningConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ECR` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &public_repository::FACTS,
+    &pull_through_cache_rule::FACTS,
+    &pull_time_update_exclusion::FACTS,
+    &registry_policy::FACTS,
+    &registry_scanning_configuration::FACTS,
+    &replication_configuration::FACTS,
+    &repository::FACTS,
+    &repository_creation_template::FACTS,
+    &signing_configuration::FACTS,
+];

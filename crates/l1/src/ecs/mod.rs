@@ -27,3 +27,21 @@ pub use primary_task_set::PrimaryTaskSet;
 pub use service::Service;
 pub use task_definition::TaskDefinition;
 pub use task_set::TaskSet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ECS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &capacity_provider::FACTS,
+    &cluster::FACTS,
+    &cluster_capacity_provider_associations::FACTS,
+    &daemon::FACTS,
+    &daemon_task_definition::FACTS,
+    &express_gateway_service::FACTS,
+    &gateway::FACTS,
+    &gateway_cluster_associations::FACTS,
+    &primary_task_set::FACTS,
+    &service::FACTS,
+    &task_definition::FACTS,
+    &task_set::FACTS,
+];

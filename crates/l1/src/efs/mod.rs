@@ -9,3 +9,12 @@ pub mod mount_target;
 pub use access_point::AccessPoint;
 pub use file_system::FileSystem;
 pub use mount_target::MountTarget;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EFS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_point::FACTS,
+    &file_system::FACTS,
+    &mount_target::FACTS,
+];

@@ -21,3 +21,18 @@ pub use fargate_profile::FargateProfile;
 pub use identity_provider_config::IdentityProviderConfig;
 pub use nodegroup::Nodegroup;
 pub use pod_identity_association::PodIdentityAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EKS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_entry::FACTS,
+    &addon::FACTS,
+    &capability::FACTS,
+    &certificate_authority::FACTS,
+    &cluster::FACTS,
+    &fargate_profile::FACTS,
+    &identity_provider_config::FACTS,
+    &nodegroup::FACTS,
+    &pod_identity_association::FACTS,
+];

@@ -27,3 +27,21 @@ pub use snapshot::Snapshot;
 pub use subnet_group::SubnetGroup;
 pub use user::User;
 pub use user_group::UserGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ElastiCache` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cache_cluster::FACTS,
+    &global_replication_group::FACTS,
+    &parameter_group::FACTS,
+    &replication_group::FACTS,
+    &security_group::FACTS,
+    &security_group_ingress::FACTS,
+    &serverless_cache::FACTS,
+    &serverless_cache_snapshot::FACTS,
+    &snapshot::FACTS,
+    &subnet_group::FACTS,
+    &user::FACTS,
+    &user_group::FACTS,
+];

@@ -11,3 +11,13 @@ pub use application::Application;
 pub use application_version::ApplicationVersion;
 pub use configuration_template::ConfigurationTemplate;
 pub use environment::Environment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ElasticBeanstalk` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &application_version::FACTS,
+    &configuration_template::FACTS,
+    &environment::FACTS,
+];

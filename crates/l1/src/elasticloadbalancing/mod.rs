@@ -5,3 +5,8 @@
 pub mod load_balancer;
 
 pub use load_balancer::LoadBalancer;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ElasticLoadBalancing` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&load_balancer::FACTS];

@@ -17,3 +17,16 @@ pub use load_balancer::LoadBalancer;
 pub use target_group::TargetGroup;
 pub use trust_store::TrustStore;
 pub use trust_store_revocation::TrustStoreRevocation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ElasticLoadBalancingV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &listener::FACTS,
+    &listener_certificate::FACTS,
+    &listener_rule::FACTS,
+    &load_balancer::FACTS,
+    &target_group::FACTS,
+    &trust_store::FACTS,
+    &trust_store_revocation::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod domain;
 
 pub use domain::Domain;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Elasticsearch` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&domain::FACTS];

@@ -7,3 +7,8 @@ pub mod feed;
 
 pub use dictionary::Dictionary;
 pub use feed::Feed;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ElementalInference` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&dictionary::FACTS, &feed::FACTS];

@@ -19,3 +19,17 @@ pub use step::Step;
 pub use studio::Studio;
 pub use studio_session_mapping::StudioSessionMapping;
 pub use wal_workspace::WalWorkspace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EMR` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cluster::FACTS,
+    &instance_fleet_config::FACTS,
+    &instance_group_config::FACTS,
+    &security_configuration::FACTS,
+    &step::FACTS,
+    &studio::FACTS,
+    &studio_session_mapping::FACTS,
+    &wal_workspace::FACTS,
+];

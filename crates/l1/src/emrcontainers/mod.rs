@@ -11,3 +11,13 @@ pub use endpoint::Endpoint;
 pub use job_template::JobTemplate;
 pub use security_configuration::SecurityConfiguration;
 pub use virtual_cluster::VirtualCluster;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EMRContainers` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &endpoint::FACTS,
+    &job_template::FACTS,
+    &security_configuration::FACTS,
+    &virtual_cluster::FACTS,
+];

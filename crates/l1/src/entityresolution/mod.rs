@@ -13,3 +13,14 @@ pub use id_namespace::IdNamespace;
 pub use matching_workflow::MatchingWorkflow;
 pub use policy_statement::PolicyStatement;
 pub use schema_mapping::SchemaMapping;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EntityResolution` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &id_mapping_workflow::FACTS,
+    &id_namespace::FACTS,
+    &matching_workflow::FACTS,
+    &policy_statement::FACTS,
+    &schema_mapping::FACTS,
+];

@@ -17,3 +17,16 @@ pub use endpoint::Endpoint;
 pub use event_bus::EventBus;
 pub use event_bus_policy::EventBusPolicy;
 pub use rule::Rule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Events` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &api_destination::FACTS,
+    &archive::FACTS,
+    &connection::FACTS,
+    &endpoint::FACTS,
+    &event_bus::FACTS,
+    &event_bus_policy::FACTS,
+    &rule::FACTS,
+];

@@ -11,3 +11,13 @@ pub use discoverer::Discoverer;
 pub use registry::Registry;
 pub use registry_policy::RegistryPolicy;
 pub use schema::Schema;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EventSchemas` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &discoverer::FACTS,
+    &registry::FACTS,
+    &registry_policy::FACTS,
+    &schema::FACTS,
+];

@@ -11,3 +11,13 @@ pub use event_bus::EventBus;
 pub use event_source::EventSource;
 pub use resource_policy::ResourcePolicy;
 pub use subscriber::Subscriber;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EventsV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &event_bus::FACTS,
+    &event_source::FACTS,
+    &resource_policy::FACTS,
+    &subscriber::FACTS,
+];

@@ -13,3 +13,14 @@ pub use feature::Feature;
 pub use launch::Launch;
 pub use project::Project;
 pub use segment::Segment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Evidently` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &experiment::FACTS,
+    &feature::FACTS,
+    &launch::FACTS,
+    &project::FACTS,
+    &segment::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod environment;
 
 pub use environment::Environment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::EVS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&environment::FACTS];

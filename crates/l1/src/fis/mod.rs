@@ -7,3 +7,11 @@ pub mod target_account_configuration;
 
 pub use experiment_template::ExperimentTemplate;
 pub use target_account_configuration::TargetAccountConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::FIS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &experiment_template::FACTS,
+    &target_account_configuration::FACTS,
+];

@@ -13,3 +13,14 @@ pub use notification_channel::NotificationChannel;
 pub use policy::Policy;
 pub use protocols_list::ProtocolsList;
 pub use resource_set::ResourceSet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::FMS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &applications_list::FACTS,
+    &notification_channel::FACTS,
+    &policy::FACTS,
+    &protocols_list::FACTS,
+    &resource_set::FACTS,
+];

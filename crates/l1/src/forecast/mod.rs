@@ -7,3 +7,8 @@ pub mod dataset_group;
 
 pub use dataset::Dataset;
 pub use dataset_group::DatasetGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Forecast` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&dataset::FACTS, &dataset_group::FACTS];

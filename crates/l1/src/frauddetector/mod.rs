@@ -17,3 +17,16 @@ pub use label::Label;
 pub use list::List;
 pub use outcome::Outcome;
 pub use variable::Variable;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::FraudDetector` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &detector::FACTS,
+    &entity_type::FACTS,
+    &event_type::FACTS,
+    &label::FACTS,
+    &list::FACTS,
+    &outcome::FACTS,
+    &variable::FACTS,
+];

@@ -19,3 +19,17 @@ pub use s3_access_point_attachment::S3AccessPointAttachment;
 pub use snapshot::Snapshot;
 pub use storage_virtual_machine::StorageVirtualMachine;
 pub use volume::Volume;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::FSx` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &backup::FACTS,
+    &data_repository_association::FACTS,
+    &file_cache::FACTS,
+    &file_system::FACTS,
+    &s3_access_point_attachment::FACTS,
+    &snapshot::FACTS,
+    &storage_virtual_machine::FACTS,
+    &volume::FACTS,
+];

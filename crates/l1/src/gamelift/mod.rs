@@ -25,3 +25,20 @@ pub use location::Location;
 pub use matchmaking_configuration::MatchmakingConfiguration;
 pub use matchmaking_rule_set::MatchmakingRuleSet;
 pub use script::Script;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::GameLift` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &alias::FACTS,
+    &build::FACTS,
+    &container_fleet::FACTS,
+    &container_group_definition::FACTS,
+    &fleet::FACTS,
+    &game_server_group::FACTS,
+    &game_session_queue::FACTS,
+    &location::FACTS,
+    &matchmaking_configuration::FACTS,
+    &matchmaking_rule_set::FACTS,
+    &script::FACTS,
+];

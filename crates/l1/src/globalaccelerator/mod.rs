@@ -11,3 +11,13 @@ pub use accelerator::Accelerator;
 pub use cross_account_attachment::CrossAccountAttachment;
 pub use endpoint_group::EndpointGroup;
 pub use listener::Listener;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::GlobalAccelerator` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &accelerator::FACTS,
+    &cross_account_attachment::FACTS,
+    &endpoint_group::FACTS,
+    &listener::FACTS,
+];

@@ -61,3 +61,38 @@ pub use trigger::Trigger;
 pub use usage_profile::UsageProfile;
 pub use user_defined_function::UserDefinedFunction;
 pub use workflow::Workflow;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Glue` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &blueprint::FACTS,
+    &catalog::FACTS,
+    &classifier::FACTS,
+    &connection::FACTS,
+    &connection_type::FACTS,
+    &crawler::FACTS,
+    &custom_entity_type::FACTS,
+    &data_catalog_encryption_settings::FACTS,
+    &data_quality_ruleset::FACTS,
+    &database::FACTS,
+    &dev_endpoint::FACTS,
+    &identity_center_configuration::FACTS,
+    &integration::FACTS,
+    &integration_resource_property::FACTS,
+    &job::FACTS,
+    &ml_transform::FACTS,
+    &partition::FACTS,
+    &registry::FACTS,
+    &schema::FACTS,
+    &schema_version::FACTS,
+    &schema_version_metadata::FACTS,
+    &security_configuration::FACTS,
+    &session::FACTS,
+    &table::FACTS,
+    &table_optimizer::FACTS,
+    &trigger::FACTS,
+    &usage_profile::FACTS,
+    &user_defined_function::FACTS,
+    &workflow::FACTS,
+];

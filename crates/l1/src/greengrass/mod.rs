@@ -35,3 +35,25 @@ pub use resource_definition::ResourceDefinition;
 pub use resource_definition_version::ResourceDefinitionVersion;
 pub use subscription_definition::SubscriptionDefinition;
 pub use subscription_definition_version::SubscriptionDefinitionVersion;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Greengrass` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connector_definition::FACTS,
+    &connector_definition_version::FACTS,
+    &core_definition::FACTS,
+    &core_definition_version::FACTS,
+    &device_definition::FACTS,
+    &device_definition_version::FACTS,
+    &function_definition::FACTS,
+    &function_definition_version::FACTS,
+    &group::FACTS,
+    &group_version::FACTS,
+    &logger_definition::FACTS,
+    &logger_definition_version::FACTS,
+    &resource_definition::FACTS,
+    &resource_definition_version::FACTS,
+    &subscription_definition::FACTS,
+    &subscription_definition_version::FACTS,
+];

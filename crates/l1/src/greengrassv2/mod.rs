@@ -7,3 +7,8 @@ pub mod deployment;
 
 pub use component_version::ComponentVersion;
 pub use deployment::Deployment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::GreengrassV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&component_version::FACTS, &deployment::FACTS];

@@ -11,3 +11,13 @@ pub use config::Config;
 pub use dataflow_endpoint_group::DataflowEndpointGroup;
 pub use dataflow_endpoint_group_v2::DataflowEndpointGroupV2;
 pub use mission_profile::MissionProfile;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::GroundStation` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &config::FACTS,
+    &dataflow_endpoint_group::FACTS,
+    &dataflow_endpoint_group_v2::FACTS,
+    &mission_profile::FACTS,
+];

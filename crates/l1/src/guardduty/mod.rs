@@ -25,3 +25,20 @@ pub use publishing_destination::PublishingDestination;
 pub use threat_entity_set::ThreatEntitySet;
 pub use threat_intel_set::ThreatIntelSet;
 pub use trusted_entity_set::TrustedEntitySet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::GuardDuty` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &custom_detection_rule_association::FACTS,
+    &detector::FACTS,
+    &filter::FACTS,
+    &ip_set::FACTS,
+    &malware_protection_plan::FACTS,
+    &master::FACTS,
+    &member::FACTS,
+    &publishing_destination::FACTS,
+    &threat_entity_set::FACTS,
+    &threat_intel_set::FACTS,
+    &trusted_entity_set::FACTS,
+];

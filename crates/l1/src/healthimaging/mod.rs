@@ -5,3 +5,8 @@
 pub mod datastore;
 
 pub use datastore::Datastore;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::HealthImaging` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&datastore::FACTS];

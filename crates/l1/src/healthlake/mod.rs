@@ -7,3 +7,9 @@ pub mod fhir_datastore;
 
 pub use data_transformation_profile::DataTransformationProfile;
 pub use fhir_datastore::FhirDatastore;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::HealthLake` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&data_transformation_profile::FACTS, &fhir_datastore::FACTS];

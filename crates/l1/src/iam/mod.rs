@@ -35,3 +35,25 @@ pub use user::User;
 pub use user_policy::UserPolicy;
 pub use user_to_group_addition::UserToGroupAddition;
 pub use virtual_mfa_device::VirtualMfaDevice;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IAM` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_key::FACTS,
+    &group::FACTS,
+    &group_policy::FACTS,
+    &instance_profile::FACTS,
+    &managed_policy::FACTS,
+    &oidc_provider::FACTS,
+    &policy::FACTS,
+    &role::FACTS,
+    &role_policy::FACTS,
+    &saml_provider::FACTS,
+    &server_certificate::FACTS,
+    &service_linked_role::FACTS,
+    &user::FACTS,
+    &user_policy::FACTS,
+    &user_to_group_addition::FACTS,
+    &virtual_mfa_device::FACTS,
+];

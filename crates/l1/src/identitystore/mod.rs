@@ -9,3 +9,8 @@ pub mod user;
 pub use group::Group;
 pub use group_membership::GroupMembership;
 pub use user::User;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IdentityStore` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&group::FACTS, &group_membership::FACTS, &user::FACTS];

@@ -21,3 +21,18 @@ pub use image_recipe::ImageRecipe;
 pub use infrastructure_configuration::InfrastructureConfiguration;
 pub use lifecycle_policy::LifecyclePolicy;
 pub use workflow::Workflow;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ImageBuilder` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &component::FACTS,
+    &container_recipe::FACTS,
+    &distribution_configuration::FACTS,
+    &image::FACTS,
+    &image_pipeline::FACTS,
+    &image_recipe::FACTS,
+    &infrastructure_configuration::FACTS,
+    &lifecycle_policy::FACTS,
+    &workflow::FACTS,
+];

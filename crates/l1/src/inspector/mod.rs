@@ -9,3 +9,12 @@ pub mod resource_group;
 pub use assessment_target::AssessmentTarget;
 pub use assessment_template::AssessmentTemplate;
 pub use resource_group::ResourceGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Inspector` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &assessment_target::FACTS,
+    &assessment_template::FACTS,
+    &resource_group::FACTS,
+];

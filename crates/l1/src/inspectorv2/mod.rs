@@ -13,3 +13,14 @@ pub use code_security_integration::CodeSecurityIntegration;
 pub use code_security_scan_configuration::CodeSecurityScanConfiguration;
 pub use connector::Connector;
 pub use filter::Filter;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::InspectorV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cis_scan_configuration::FACTS,
+    &code_security_integration::FACTS,
+    &code_security_scan_configuration::FACTS,
+    &connector::FACTS,
+    &filter::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod connection;
 
 pub use connection::Connection;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Interconnect` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&connection::FACTS];

@@ -5,3 +5,8 @@
 pub mod monitor;
 
 pub use monitor::Monitor;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::InternetMonitor` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&monitor::FACTS];

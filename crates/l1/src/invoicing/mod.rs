@@ -7,3 +7,9 @@ pub mod procurement_portal_preference;
 
 pub use invoice_unit::InvoiceUnit;
 pub use procurement_portal_preference::ProcurementPortalPreference;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Invoicing` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&invoice_unit::FACTS, &procurement_portal_preference::FACTS];

@@ -67,3 +67,41 @@ pub use thing_principal_attachment::ThingPrincipalAttachment;
 pub use thing_type::ThingType;
 pub use topic_rule::TopicRule;
 pub use topic_rule_destination::TopicRuleDestination;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoT` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &account_audit_configuration::FACTS,
+    &authorizer::FACTS,
+    &billing_group::FACTS,
+    &ca_certificate::FACTS,
+    &certificate::FACTS,
+    &certificate_provider::FACTS,
+    &command::FACTS,
+    &custom_metric::FACTS,
+    &dimension::FACTS,
+    &domain_configuration::FACTS,
+    &encryption_configuration::FACTS,
+    &fleet_metric::FACTS,
+    &job::FACTS,
+    &job_template::FACTS,
+    &logging::FACTS,
+    &mitigation_action::FACTS,
+    &policy::FACTS,
+    &policy_principal_attachment::FACTS,
+    &provisioning_template::FACTS,
+    &resource_specific_logging::FACTS,
+    &role_alias::FACTS,
+    &scheduled_audit::FACTS,
+    &security_profile::FACTS,
+    &software_package::FACTS,
+    &software_package_version::FACTS,
+    &stream::FACTS,
+    &thing::FACTS,
+    &thing_group::FACTS,
+    &thing_principal_attachment::FACTS,
+    &thing_type::FACTS,
+    &topic_rule::FACTS,
+    &topic_rule_destination::FACTS,
+];

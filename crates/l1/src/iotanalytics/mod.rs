@@ -11,3 +11,13 @@ pub use channel::Channel;
 pub use dataset::Dataset;
 pub use datastore::Datastore;
 pub use pipeline::Pipeline;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTAnalytics` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel::FACTS,
+    &dataset::FACTS,
+    &datastore::FACTS,
+    &pipeline::FACTS,
+];

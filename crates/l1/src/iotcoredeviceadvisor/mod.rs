@@ -5,3 +5,8 @@
 pub mod suite_definition;
 
 pub use suite_definition::SuiteDefinition;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTCoreDeviceAdvisor` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&suite_definition::FACTS];

@@ -17,3 +17,16 @@ pub use model_manifest::ModelManifest;
 pub use signal_catalog::SignalCatalog;
 pub use state_template::StateTemplate;
 pub use vehicle::Vehicle;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTFleetWise` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &campaign::FACTS,
+    &decoder_manifest::FACTS,
+    &fleet::FACTS,
+    &model_manifest::FACTS,
+    &signal_catalog::FACTS,
+    &state_template::FACTS,
+    &vehicle::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod tunnel;
 
 pub use tunnel::Tunnel;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTSecureTunneling` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&tunnel::FACTS];

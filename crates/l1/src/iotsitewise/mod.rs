@@ -29,3 +29,22 @@ pub use portal::Portal;
 pub use project::Project;
 pub use task::Task;
 pub use workspace::Workspace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTSiteWise` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_policy::FACTS,
+    &application::FACTS,
+    &asset::FACTS,
+    &asset_model::FACTS,
+    &computation_model::FACTS,
+    &dashboard::FACTS,
+    &dataset::FACTS,
+    &gateway::FACTS,
+    &pipeline::FACTS,
+    &portal::FACTS,
+    &project::FACTS,
+    &task::FACTS,
+    &workspace::FACTS,
+];

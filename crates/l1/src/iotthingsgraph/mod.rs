@@ -5,3 +5,8 @@
 pub mod flow_template;
 
 pub use flow_template::FlowTemplate;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTThingsGraph` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&flow_template::FACTS];

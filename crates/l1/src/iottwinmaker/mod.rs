@@ -13,3 +13,14 @@ pub use entity::Entity;
 pub use scene::Scene;
 pub use sync_job::SyncJob;
 pub use workspace::Workspace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTTwinMaker` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &component_type::FACTS,
+    &entity::FACTS,
+    &scene::FACTS,
+    &sync_job::FACTS,
+    &workspace::FACTS,
+];

@@ -25,3 +25,20 @@ pub use task_definition::TaskDefinition;
 pub use wireless_device::WirelessDevice;
 pub use wireless_device_import_task::WirelessDeviceImportTask;
 pub use wireless_gateway::WirelessGateway;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IoTWireless` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &destination::FACTS,
+    &device_profile::FACTS,
+    &fuota_task::FACTS,
+    &multicast_group::FACTS,
+    &network_analyzer_configuration::FACTS,
+    &partner_account::FACTS,
+    &service_profile::FACTS,
+    &task_definition::FACTS,
+    &wireless_device::FACTS,
+    &wireless_device_import_task::FACTS,
+    &wireless_gateway::FACTS,
+];

@@ -25,3 +25,20 @@ pub use recording_configuration::RecordingConfiguration;
 pub use stage::Stage;
 pub use storage_configuration::StorageConfiguration;
 pub use stream_key::StreamKey;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IVS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &ad_configuration::FACTS,
+    &channel::FACTS,
+    &encoder_configuration::FACTS,
+    &ingest_configuration::FACTS,
+    &playback_key_pair::FACTS,
+    &playback_restriction_policy::FACTS,
+    &public_key::FACTS,
+    &recording_configuration::FACTS,
+    &stage::FACTS,
+    &storage_configuration::FACTS,
+    &stream_key::FACTS,
+];

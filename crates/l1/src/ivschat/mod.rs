@@ -7,3 +7,8 @@ pub mod room;
 
 pub use logging_configuration::LoggingConfiguration;
 pub use room::Room;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::IVSChat` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&logging_configuration::FACTS, &room::FACTS];

@@ -9,3 +9,12 @@ pub mod worker_configuration;
 pub use connector::Connector;
 pub use custom_plugin::CustomPlugin;
 pub use worker_configuration::WorkerConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KafkaConnect` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connector::FACTS,
+    &custom_plugin::FACTS,
+    &worker_configuration::FACTS,
+];

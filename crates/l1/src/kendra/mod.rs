@@ -15,3 +15,15 @@ pub use featured_results_set::FeaturedResultsSet;
 pub use index::Index;
 pub use query_suggestions_block_list::QuerySuggestionsBlockList;
 pub use thesaurus::Thesaurus;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Kendra` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &data_source::FACTS,
+    &faq::FACTS,
+    &featured_results_set::FACTS,
+    &index::FACTS,
+    &query_suggestions_block_list::FACTS,
+    &thesaurus::FACTS,
+];

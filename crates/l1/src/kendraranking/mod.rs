@@ -5,3 +5,8 @@
 pub mod execution_plan;
 
 pub use execution_plan::ExecutionPlan;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KendraRanking` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&execution_plan::FACTS];

@@ -11,3 +11,13 @@ pub use channel::Channel;
 pub use resource_policy::ResourcePolicy;
 pub use stream::Stream;
 pub use stream_consumer::StreamConsumer;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Kinesis` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel::FACTS,
+    &resource_policy::FACTS,
+    &stream::FACTS,
+    &stream_consumer::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod application_reference_data_source;
 pub use application::Application;
 pub use application_output::ApplicationOutput;
 pub use application_reference_data_source::ApplicationReferenceDataSource;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KinesisAnalytics` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &application_output::FACTS,
+    &application_reference_data_source::FACTS,
+];

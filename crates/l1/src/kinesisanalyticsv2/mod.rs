@@ -11,3 +11,13 @@ pub use application::Application;
 pub use application_cloud_watch_logging_option::ApplicationCloudWatchLoggingOption;
 pub use application_output::ApplicationOutput;
 pub use application_reference_data_source::ApplicationReferenceDataSource;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KinesisAnalyticsV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &application_cloud_watch_logging_option::FACTS,
+    &application_output::FACTS,
+    &application_reference_data_source::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod delivery_stream;
 
 pub use delivery_stream::DeliveryStream;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KinesisFirehose` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&delivery_stream::FACTS];

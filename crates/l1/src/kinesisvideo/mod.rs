@@ -7,3 +7,8 @@ pub mod stream;
 
 pub use signaling_channel::SignalingChannel;
 pub use stream::Stream;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KinesisVideo` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&signaling_channel::FACTS, &stream::FACTS];

@@ -9,3 +9,8 @@ pub mod replica_key;
 pub use alias::Alias;
 pub use key::Key;
 pub use replica_key::ReplicaKey;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::KMS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&alias::FACTS, &key::FACTS, &replica_key::FACTS];

@@ -17,3 +17,16 @@ pub use principal_permissions::PrincipalPermissions;
 pub use resource::Resource2;
 pub use tag::Tag;
 pub use tag_association::TagAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LakeFormation` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &data_cells_filter::FACTS,
+    &data_lake_settings::FACTS,
+    &permissions::FACTS,
+    &principal_permissions::FACTS,
+    &resource::FACTS,
+    &tag::FACTS,
+    &tag_association::FACTS,
+];

@@ -37,3 +37,26 @@ pub use version::Version;
 pub use web_function::WebFunction;
 pub use web_function_endpoint::WebFunctionEndpoint;
 pub use web_function_revision::WebFunctionRevision;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Lambda` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &alias::FACTS,
+    &capacity_provider::FACTS,
+    &code_signing_config::FACTS,
+    &event_invoke_config::FACTS,
+    &event_source_mapping::FACTS,
+    &function::FACTS,
+    &layer_version::FACTS,
+    &layer_version_permission::FACTS,
+    &microvm_image::FACTS,
+    &network_connector::FACTS,
+    &permission::FACTS,
+    &resource_policy::FACTS,
+    &url::FACTS,
+    &version::FACTS,
+    &web_function::FACTS,
+    &web_function_endpoint::FACTS,
+    &web_function_revision::FACTS,
+];

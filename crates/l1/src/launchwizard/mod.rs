@@ -5,3 +5,8 @@
 pub mod deployment;
 
 pub use deployment::Deployment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LaunchWizard` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&deployment::FACTS];

@@ -11,3 +11,13 @@ pub use bot::Bot;
 pub use bot_alias::BotAlias;
 pub use bot_version::BotVersion;
 pub use resource_policy::ResourcePolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Lex` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &bot::FACTS,
+    &bot_alias::FACTS,
+    &bot_version::FACTS,
+    &resource_policy::FACTS,
+];

@@ -15,3 +15,15 @@ pub use license_asset_group::LicenseAssetGroup;
 pub use license_asset_rule_set::LicenseAssetRuleSet;
 pub use license_configuration::LicenseConfiguration;
 pub use report_generator::ReportGenerator;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LicenseManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &grant::FACTS,
+    &license::FACTS,
+    &license_asset_group::FACTS,
+    &license_asset_rule_set::FACTS,
+    &license_configuration::FACTS,
+    &report_generator::FACTS,
+];

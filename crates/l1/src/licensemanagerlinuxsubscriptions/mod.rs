@@ -5,3 +5,8 @@
 pub mod subscription_provider;
 
 pub use subscription_provider::SubscriptionProvider;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LicenseManagerLinuxSubscriptions` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&subscription_provider::FACTS];

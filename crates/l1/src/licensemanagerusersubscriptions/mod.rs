@@ -5,3 +5,8 @@
 pub mod license_server_endpoint;
 
 pub use license_server_endpoint::LicenseServerEndpoint;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LicenseManagerUserSubscriptions` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&license_server_endpoint::FACTS];

@@ -37,3 +37,26 @@ pub use key_pair::KeyPair;
 pub use load_balancer::LoadBalancer;
 pub use load_balancer_tls_certificate::LoadBalancerTlsCertificate;
 pub use static_ip::StaticIp;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Lightsail` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &alarm::FACTS,
+    &bucket::FACTS,
+    &certificate::FACTS,
+    &contact_method::FACTS,
+    &container::FACTS,
+    &database::FACTS,
+    &database_snapshot::FACTS,
+    &disk::FACTS,
+    &disk_snapshot::FACTS,
+    &distribution::FACTS,
+    &domain::FACTS,
+    &instance::FACTS,
+    &instance_snapshot::FACTS,
+    &key_pair::FACTS,
+    &load_balancer::FACTS,
+    &load_balancer_tls_certificate::FACTS,
+    &static_ip::FACTS,
+];

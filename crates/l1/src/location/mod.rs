@@ -17,3 +17,16 @@ pub use place_index::PlaceIndex;
 pub use route_calculator::RouteCalculator;
 pub use tracker::Tracker;
 pub use tracker_consumer::TrackerConsumer;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Location` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &api_key::FACTS,
+    &geofence_collection::FACTS,
+    &map::FACTS,
+    &place_index::FACTS,
+    &route_calculator::FACTS,
+    &tracker::FACTS,
+    &tracker_consumer::FACTS,
+];

@@ -35,3 +35,25 @@ pub use scheduled_query::ScheduledQuery;
 pub use storage_tier_policy::StorageTierPolicy;
 pub use subscription_filter::SubscriptionFilter;
 pub use transformer::Transformer;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Logs` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &account_policy::FACTS,
+    &delivery::FACTS,
+    &delivery_destination::FACTS,
+    &delivery_source::FACTS,
+    &destination::FACTS,
+    &integration::FACTS,
+    &log_anomaly_detector::FACTS,
+    &log_group::FACTS,
+    &log_stream::FACTS,
+    &metric_filter::FACTS,
+    &query_definition::FACTS,
+    &resource_policy::FACTS,
+    &scheduled_query::FACTS,
+    &storage_tier_policy::FACTS,
+    &subscription_filter::FACTS,
+    &transformer::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod inference_scheduler;
 
 pub use inference_scheduler::InferenceScheduler;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LookoutEquipment` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&inference_scheduler::FACTS];

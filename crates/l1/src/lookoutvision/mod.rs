@@ -5,3 +5,8 @@
 pub mod project;
 
 pub use project::Project;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::LookoutVision` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&project::FACTS];

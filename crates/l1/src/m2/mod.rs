@@ -9,3 +9,9 @@ pub mod environment;
 pub use application::Application;
 pub use deployment::Deployment;
 pub use environment::Environment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::M2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&application::FACTS, &deployment::FACTS, &environment::FACTS];

@@ -13,3 +13,14 @@ pub use custom_data_identifier::CustomDataIdentifier;
 pub use findings_filter::FindingsFilter;
 pub use member::Member;
 pub use session::Session;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Macie` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &allow_list::FACTS,
+    &custom_data_identifier::FACTS,
+    &findings_filter::FACTS,
+    &member::FACTS,
+    &session::FACTS,
+];

@@ -9,3 +9,8 @@ pub mod node;
 pub use accessor::Accessor;
 pub use member::Member;
 pub use node::Node;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ManagedBlockchain` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&accessor::FACTS, &member::FACTS, &node::FACTS];

@@ -29,3 +29,22 @@ pub use gateway::Gateway;
 pub use router_input::RouterInput;
 pub use router_network_interface::RouterNetworkInterface;
 pub use router_output::RouterOutput;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaConnect` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &bridge::FACTS,
+    &bridge_output::FACTS,
+    &bridge_source::FACTS,
+    &flow::FACTS,
+    &flow_entitlement::FACTS,
+    &flow_media_stream::FACTS,
+    &flow_output::FACTS,
+    &flow_source::FACTS,
+    &flow_vpc_interface::FACTS,
+    &gateway::FACTS,
+    &router_input::FACTS,
+    &router_network_interface::FACTS,
+    &router_output::FACTS,
+];

@@ -11,3 +11,13 @@ pub use certificate_association::CertificateAssociation;
 pub use job_template::JobTemplate;
 pub use preset::Preset;
 pub use queue::Queue;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaConvert` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &certificate_association::FACTS,
+    &job_template::FACTS,
+    &preset::FACTS,
+    &queue::FACTS,
+];

@@ -33,3 +33,24 @@ pub use network::Network;
 pub use node::Node;
 pub use sdi_source::SdiSource;
 pub use signal_map::SignalMap;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaLive` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel::FACTS,
+    &channel_placement_group::FACTS,
+    &cloud_watch_alarm_template::FACTS,
+    &cloud_watch_alarm_template_group::FACTS,
+    &cluster::FACTS,
+    &event_bridge_rule_template::FACTS,
+    &event_bridge_rule_template_group::FACTS,
+    &input::FACTS,
+    &input_security_group::FACTS,
+    &multiplex::FACTS,
+    &multiplexprogram::FACTS,
+    &network::FACTS,
+    &node::FACTS,
+    &sdi_source::FACTS,
+    &signal_map::FACTS,
+];

@@ -13,3 +13,14 @@ pub use channel::Channel;
 pub use origin_endpoint::OriginEndpoint;
 pub use packaging_configuration::PackagingConfiguration;
 pub use packaging_group::PackagingGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaPackage` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &asset::FACTS,
+    &channel::FACTS,
+    &origin_endpoint::FACTS,
+    &packaging_configuration::FACTS,
+    &packaging_group::FACTS,
+];

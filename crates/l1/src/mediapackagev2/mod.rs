@@ -13,3 +13,14 @@ pub use channel_group::ChannelGroup;
 pub use channel_policy::ChannelPolicy;
 pub use origin_endpoint::OriginEndpoint;
 pub use origin_endpoint_policy::OriginEndpointPolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaPackageV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel::FACTS,
+    &channel_group::FACTS,
+    &channel_policy::FACTS,
+    &origin_endpoint::FACTS,
+    &origin_endpoint_policy::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod container;
 
 pub use container::Container;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaStore` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&container::FACTS];

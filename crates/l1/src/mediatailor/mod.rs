@@ -21,3 +21,18 @@ pub use prefetch_schedule::PrefetchSchedule;
 pub use program::Program;
 pub use source_location::SourceLocation;
 pub use vod_source::VodSource;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MediaTailor` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel::FACTS,
+    &channel_policy::FACTS,
+    &function::FACTS,
+    &live_source::FACTS,
+    &playback_configuration::FACTS,
+    &prefetch_schedule::FACTS,
+    &program::FACTS,
+    &source_location::FACTS,
+    &vod_source::FACTS,
+];

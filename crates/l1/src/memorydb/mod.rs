@@ -17,3 +17,16 @@ pub use parameter_group::ParameterGroup;
 pub use snapshot::Snapshot;
 pub use subnet_group::SubnetGroup;
 pub use user::User;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MemoryDB` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &acl::FACTS,
+    &cluster::FACTS,
+    &multi_region_cluster::FACTS,
+    &parameter_group::FACTS,
+    &snapshot::FACTS,
+    &subnet_group::FACTS,
+    &user::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod network_migration_definition;
 pub use connector::Connector;
 pub use launch_configuration_template::LaunchConfigurationTemplate;
 pub use network_migration_definition::NetworkMigrationDefinition;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MGN` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connector::FACTS,
+    &launch_configuration_template::FACTS,
+    &network_migration_definition::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod identity_source;
 
 pub use approval_team::ApprovalTeam;
 pub use identity_source::IdentitySource;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MPA` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&approval_team::FACTS, &identity_source::FACTS];

@@ -21,3 +21,18 @@ pub use replicator::Replicator;
 pub use serverless_cluster::ServerlessCluster;
 pub use topic::Topic;
 pub use vpc_connection::VpcConnection;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MSK` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &batch_scram_secret::FACTS,
+    &channel::FACTS,
+    &cluster::FACTS,
+    &cluster_policy::FACTS,
+    &configuration::FACTS,
+    &replicator::FACTS,
+    &serverless_cluster::FACTS,
+    &topic::FACTS,
+    &vpc_connection::FACTS,
+];

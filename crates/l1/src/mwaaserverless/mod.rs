@@ -5,3 +5,8 @@
 pub mod workflow;
 
 pub use workflow::Workflow;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::MWAAServerless` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&workflow::FACTS];

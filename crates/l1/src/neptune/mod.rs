@@ -17,3 +17,16 @@ pub use db_parameter_group::DbParameterGroup;
 pub use db_subnet_group::DbSubnetGroup;
 pub use event_subscription::EventSubscription;
 pub use global_cluster::GlobalCluster;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Neptune` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &db_cluster::FACTS,
+    &db_cluster_parameter_group::FACTS,
+    &db_instance::FACTS,
+    &db_parameter_group::FACTS,
+    &db_subnet_group::FACTS,
+    &event_subscription::FACTS,
+    &global_cluster::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod private_graph_endpoint;
 pub use graph::Graph;
 pub use graph_snapshot::GraphSnapshot;
 pub use private_graph_endpoint::PrivateGraphEndpoint;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NeptuneGraph` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &graph::FACTS,
+    &graph_snapshot::FACTS,
+    &private_graph_endpoint::FACTS,
+];

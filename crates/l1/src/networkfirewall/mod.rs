@@ -17,3 +17,16 @@ pub use logging_configuration::LoggingConfiguration;
 pub use rule_group::RuleGroup;
 pub use tls_inspection_configuration::TlsInspectionConfiguration;
 pub use vpc_endpoint_association::VpcEndpointAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NetworkFirewall` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &container_association::FACTS,
+    &firewall::FACTS,
+    &firewall_policy::FACTS,
+    &logging_configuration::FACTS,
+    &rule_group::FACTS,
+    &tls_inspection_configuration::FACTS,
+    &vpc_endpoint_association::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod scope;
 
 pub use monitor::Monitor;
 pub use scope::Scope;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NetworkFlowMonitor` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&monitor::FACTS, &scope::FACTS];

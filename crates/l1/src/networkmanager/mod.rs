@@ -35,3 +35,25 @@ pub use transit_gateway_peering::TransitGatewayPeering;
 pub use transit_gateway_registration::TransitGatewayRegistration;
 pub use transit_gateway_route_table_attachment::TransitGatewayRouteTableAttachment;
 pub use vpc_attachment::VpcAttachment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NetworkManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connect_attachment::FACTS,
+    &connect_peer::FACTS,
+    &core_network::FACTS,
+    &core_network_prefix_list_association::FACTS,
+    &customer_gateway_association::FACTS,
+    &device::FACTS,
+    &direct_connect_gateway_attachment::FACTS,
+    &global_network::FACTS,
+    &link::FACTS,
+    &link_association::FACTS,
+    &site::FACTS,
+    &site_to_site_vpn_attachment::FACTS,
+    &transit_gateway_peering::FACTS,
+    &transit_gateway_registration::FACTS,
+    &transit_gateway_route_table_attachment::FACTS,
+    &vpc_attachment::FACTS,
+];

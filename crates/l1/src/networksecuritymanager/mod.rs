@@ -13,3 +13,14 @@ pub use policy::Policy;
 pub use rule::Rule;
 pub use scope::Scope;
 pub use template::Template;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NetworkSecurityManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &deployment::FACTS,
+    &policy::FACTS,
+    &rule::FACTS,
+    &scope::FACTS,
+    &template::FACTS,
+];

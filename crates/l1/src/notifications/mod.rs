@@ -17,3 +17,16 @@ pub use managed_notification_additional_channel_association::ManagedNotification
 pub use notification_configuration::NotificationConfiguration;
 pub use notification_hub::NotificationHub;
 pub use organizational_unit_association::OrganizationalUnitAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Notifications` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &channel_association::FACTS,
+    &event_rule::FACTS,
+    &managed_notification_account_contact_association::FACTS,
+    &managed_notification_additional_channel_association::FACTS,
+    &notification_configuration::FACTS,
+    &notification_hub::FACTS,
+    &organizational_unit_association::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod email_contact;
 
 pub use email_contact::EmailContact;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NotificationsContacts` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&email_contact::FACTS];

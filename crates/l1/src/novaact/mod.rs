@@ -5,3 +5,8 @@
 pub mod workflow_definition;
 
 pub use workflow_definition::WorkflowDefinition;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::NovaAct` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&workflow_definition::FACTS];

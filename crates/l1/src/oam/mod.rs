@@ -7,3 +7,8 @@ pub mod sink;
 
 pub use link::Link;
 pub use sink::Sink;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Oam` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&link::FACTS, &sink::FACTS];

@@ -17,3 +17,16 @@ pub use s3_table_integration::S3TableIntegration;
 pub use telemetry_enrichment::TelemetryEnrichment;
 pub use telemetry_pipelines::TelemetryPipelines;
 pub use telemetry_rule::TelemetryRule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ObservabilityAdmin` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &dataset_integration::FACTS,
+    &organization_centralization_rule::FACTS,
+    &organization_telemetry_rule::FACTS,
+    &s3_table_integration::FACTS,
+    &telemetry_enrichment::FACTS,
+    &telemetry_pipelines::FACTS,
+    &telemetry_rule::FACTS,
+];

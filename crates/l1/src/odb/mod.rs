@@ -13,3 +13,14 @@ pub use cloud_exadata_infrastructure::CloudExadataInfrastructure;
 pub use cloud_vm_cluster::CloudVmCluster;
 pub use odb_network::OdbNetwork;
 pub use odb_peering_connection::OdbPeeringConnection;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ODB` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cloud_autonomous_vm_cluster::FACTS,
+    &cloud_exadata_infrastructure::FACTS,
+    &cloud_vm_cluster::FACTS,
+    &odb_network::FACTS,
+    &odb_peering_connection::FACTS,
+];

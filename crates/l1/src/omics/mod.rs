@@ -21,3 +21,18 @@ pub use sequence_store::SequenceStore;
 pub use variant_store::VariantStore;
 pub use workflow::Workflow;
 pub use workflow_version::WorkflowVersion;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Omics` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &annotation_store::FACTS,
+    &configuration::FACTS,
+    &reference_store::FACTS,
+    &run_cache::FACTS,
+    &run_group::FACTS,
+    &sequence_store::FACTS,
+    &variant_store::FACTS,
+    &workflow::FACTS,
+    &workflow_version::FACTS,
+];

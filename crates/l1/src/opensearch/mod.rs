@@ -5,3 +5,8 @@
 pub mod data_source;
 
 pub use data_source::DataSource;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::OpenSearch` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&data_source::FACTS];

@@ -21,3 +21,18 @@ pub use lifecycle_policy::LifecyclePolicy;
 pub use security_config::SecurityConfig;
 pub use security_policy::SecurityPolicy;
 pub use vpc_endpoint::VpcEndpoint;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::OpenSearchServerless` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_policy::FACTS,
+    &collection::FACTS,
+    &collection_group::FACTS,
+    &collection_index::FACTS,
+    &index::FACTS,
+    &lifecycle_policy::FACTS,
+    &security_config::FACTS,
+    &security_policy::FACTS,
+    &vpc_endpoint::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod domain;
 
 pub use application::Application;
 pub use domain::Domain;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::OpenSearchService` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&application::FACTS, &domain::FACTS];

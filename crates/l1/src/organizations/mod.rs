@@ -13,3 +13,14 @@ pub use organization::Organization;
 pub use organizational_unit::OrganizationalUnit;
 pub use policy::Policy;
 pub use resource_policy::ResourcePolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Organizations` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &account::FACTS,
+    &organization::FACTS,
+    &organizational_unit::FACTS,
+    &policy::FACTS,
+    &resource_policy::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod site;
 
 pub use outpost::Outpost;
 pub use site::Site;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Outposts` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&outpost::FACTS, &site::FACTS];

@@ -9,3 +9,12 @@ pub mod package_version;
 pub use application_instance::ApplicationInstance;
 pub use package::Package;
 pub use package_version::PackageVersion;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Panorama` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application_instance::FACTS,
+    &package::FACTS,
+    &package_version::FACTS,
+];

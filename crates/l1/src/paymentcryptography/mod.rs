@@ -7,3 +7,8 @@ pub mod key;
 
 pub use alias::Alias;
 pub use key::Key;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PaymentCryptography` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&alias::FACTS, &key::FACTS];

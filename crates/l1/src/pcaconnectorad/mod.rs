@@ -13,3 +13,14 @@ pub use directory_registration::DirectoryRegistration;
 pub use service_principal_name::ServicePrincipalName;
 pub use template::Template;
 pub use template_group_access_control_entry::TemplateGroupAccessControlEntry;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PCAConnectorAD` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connector::FACTS,
+    &directory_registration::FACTS,
+    &service_principal_name::FACTS,
+    &template::FACTS,
+    &template_group_access_control_entry::FACTS,
+];

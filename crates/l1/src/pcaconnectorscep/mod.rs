@@ -7,3 +7,8 @@ pub mod connector;
 
 pub use challenge::Challenge;
 pub use connector::Connector;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PCAConnectorSCEP` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&challenge::FACTS, &connector::FACTS];

@@ -9,3 +9,9 @@ pub mod queue;
 pub use cluster::Cluster;
 pub use compute_node_group::ComputeNodeGroup;
 pub use queue::Queue;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PCS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&cluster::FACTS, &compute_node_group::FACTS, &queue::FACTS];

@@ -19,3 +19,17 @@ pub use filter::Filter;
 pub use metric_attribution::MetricAttribution;
 pub use schema::Schema;
 pub use solution::Solution;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Personalize` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &campaign::FACTS,
+    &dataset::FACTS,
+    &dataset_group::FACTS,
+    &event_tracker::FACTS,
+    &filter::FACTS,
+    &metric_attribution::FACTS,
+    &schema::FACTS,
+    &solution::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod perf_reports;
 
 pub use perf_reports::PerfReports;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PI` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&perf_reports::FACTS];

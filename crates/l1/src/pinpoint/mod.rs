@@ -41,3 +41,28 @@ pub use segment::Segment;
 pub use sms_channel::SmsChannel;
 pub use sms_template::SmsTemplate;
 pub use voice_channel::VoiceChannel;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Pinpoint` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &adm_channel::FACTS,
+    &apns_channel::FACTS,
+    &apns_sandbox_channel::FACTS,
+    &apns_voip_channel::FACTS,
+    &apns_voip_sandbox_channel::FACTS,
+    &app::FACTS,
+    &application_settings::FACTS,
+    &baidu_channel::FACTS,
+    &campaign::FACTS,
+    &email_channel::FACTS,
+    &email_template::FACTS,
+    &event_stream::FACTS,
+    &gcm_channel::FACTS,
+    &in_app_template::FACTS,
+    &push_template::FACTS,
+    &sms_channel::FACTS,
+    &segment::FACTS,
+    &sms_template::FACTS,
+    &voice_channel::FACTS,
+];

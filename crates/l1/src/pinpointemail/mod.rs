@@ -11,3 +11,13 @@ pub use configuration_set::ConfigurationSet;
 pub use configuration_set_event_destination::ConfigurationSetEventDestination;
 pub use dedicated_ip_pool::DedicatedIpPool;
 pub use identity::Identity;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PinpointEmail` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &configuration_set::FACTS,
+    &configuration_set_event_destination::FACTS,
+    &dedicated_ip_pool::FACTS,
+    &identity::FACTS,
+];

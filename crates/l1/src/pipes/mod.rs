@@ -5,3 +5,8 @@
 pub mod pipe;
 
 pub use pipe::Pipe;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Pipes` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&pipe::FACTS];

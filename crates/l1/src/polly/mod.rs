@@ -5,3 +5,8 @@
 pub mod lexicon;
 
 pub use lexicon::Lexicon;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Polly` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&lexicon::FACTS];

@@ -5,3 +5,8 @@
 pub mod subscription;
 
 pub use subscription::Subscription;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::PricingPlanManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&subscription::FACTS];

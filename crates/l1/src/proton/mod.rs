@@ -9,3 +9,12 @@ pub mod service_template;
 pub use environment_account_connection::EnvironmentAccountConnection;
 pub use environment_template::EnvironmentTemplate;
 pub use service_template::ServiceTemplate;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Proton` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &environment_account_connection::FACTS,
+    &environment_template::FACTS,
+    &service_template::FACTS,
+];

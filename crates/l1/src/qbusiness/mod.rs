@@ -19,3 +19,17 @@ pub use permission::Permission;
 pub use plugin::Plugin;
 pub use retriever::Retriever;
 pub use web_experience::WebExperience;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::QBusiness` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &data_accessor::FACTS,
+    &data_source::FACTS,
+    &index::FACTS,
+    &permission::FACTS,
+    &plugin::FACTS,
+    &retriever::FACTS,
+    &web_experience::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod stream;
 
 pub use ledger::Ledger;
 pub use stream::Stream;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::QLDB` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&ledger::FACTS, &stream::FACTS];

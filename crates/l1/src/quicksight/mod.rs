@@ -53,3 +53,34 @@ pub use theme::Theme;
 pub use topic::Topic;
 pub use topic_v2::TopicV2;
 pub use vpc_connection::VpcConnection;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::QuickSight` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &action_connector::FACTS,
+    &agent::FACTS,
+    &analysis::FACTS,
+    &approval_policy::FACTS,
+    &assignment::FACTS,
+    &brand::FACTS,
+    &custom_permissions::FACTS,
+    &customization::FACTS,
+    &dlp_setting::FACTS,
+    &dashboard::FACTS,
+    &data_set::FACTS,
+    &data_source::FACTS,
+    &flow::FACTS,
+    &folder::FACTS,
+    &group::FACTS,
+    &knowledge_base::FACTS,
+    &limits_profile::FACTS,
+    &o_auth_client_application::FACTS,
+    &refresh_schedule::FACTS,
+    &space::FACTS,
+    &template::FACTS,
+    &theme::FACTS,
+    &topic::FACTS,
+    &topic_v2::FACTS,
+    &vpc_connection::FACTS,
+];

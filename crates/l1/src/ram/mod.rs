@@ -15,3 +15,15 @@ pub use principal_association::PrincipalAssociation;
 pub use resource_association::ResourceAssociation;
 pub use resource_share::ResourceShare;
 pub use source_association::SourceAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RAM` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &permission::FACTS,
+    &permission_association::FACTS,
+    &principal_association::FACTS,
+    &resource_association::FACTS,
+    &resource_share::FACTS,
+    &source_association::FACTS,
+];

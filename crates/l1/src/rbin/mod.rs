@@ -5,3 +5,8 @@
 pub mod rule;
 
 pub use rule::Rule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Rbin` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&rule::FACTS];

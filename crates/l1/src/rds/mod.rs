@@ -43,3 +43,29 @@ pub use event_subscription::EventSubscription;
 pub use global_cluster::GlobalCluster;
 pub use integration::Integration;
 pub use option_group::OptionGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RDS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cluster_snapshot::FACTS,
+    &custom_db_engine_version::FACTS,
+    &db_cluster::FACTS,
+    &db_cluster_endpoint::FACTS,
+    &db_cluster_parameter_group::FACTS,
+    &db_instance::FACTS,
+    &db_parameter_group::FACTS,
+    &db_proxy::FACTS,
+    &db_proxy_endpoint::FACTS,
+    &db_proxy_target_group::FACTS,
+    &db_security_group::FACTS,
+    &db_security_group_ingress::FACTS,
+    &db_shard_group::FACTS,
+    &db_snapshot::FACTS,
+    &db_subnet_group::FACTS,
+    &deployment::FACTS,
+    &event_subscription::FACTS,
+    &global_cluster::FACTS,
+    &integration::FACTS,
+    &option_group::FACTS,
+];

@@ -35,3 +35,25 @@ pub use snapshot::Snapshot;
 pub use snapshot_copy_grant::SnapshotCopyGrant;
 pub use snapshot_schedule::SnapshotSchedule;
 pub use usage_limit::UsageLimit;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Redshift` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cluster::FACTS,
+    &cluster_parameter_group::FACTS,
+    &cluster_security_group::FACTS,
+    &cluster_security_group_ingress::FACTS,
+    &cluster_subnet_group::FACTS,
+    &endpoint_access::FACTS,
+    &endpoint_authorization::FACTS,
+    &event_subscription::FACTS,
+    &integration::FACTS,
+    &qev2_idc_application::FACTS,
+    &redshift_idc_application::FACTS,
+    &scheduled_action::FACTS,
+    &snapshot::FACTS,
+    &snapshot_copy_grant::FACTS,
+    &snapshot_schedule::FACTS,
+    &usage_limit::FACTS,
+];

@@ -9,3 +9,8 @@ pub mod workgroup;
 pub use namespace::Namespace;
 pub use snapshot::Snapshot;
 pub use workgroup::Workgroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RedshiftServerless` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&namespace::FACTS, &snapshot::FACTS, &workgroup::FACTS];

@@ -11,3 +11,13 @@ pub use application::Application;
 pub use environment::Environment;
 pub use route::Route;
 pub use service::Service;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RefactorSpaces` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &environment::FACTS,
+    &route::FACTS,
+    &service::FACTS,
+];

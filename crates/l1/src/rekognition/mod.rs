@@ -11,3 +11,13 @@ pub use collection::Collection;
 pub use dataset::Dataset;
 pub use project::Project;
 pub use stream_processor::StreamProcessor;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Rekognition` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &collection::FACTS,
+    &dataset::FACTS,
+    &project::FACTS,
+    &stream_processor::FACTS,
+];

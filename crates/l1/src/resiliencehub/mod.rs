@@ -7,3 +7,8 @@ pub mod resiliency_policy;
 
 pub use app::App;
 pub use resiliency_policy::ResiliencyPolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ResilienceHub` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&app::FACTS, &resiliency_policy::FACTS];

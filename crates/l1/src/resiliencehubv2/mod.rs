@@ -13,3 +13,14 @@ pub use service::Service;
 pub use service_function::ServiceFunction;
 pub use system::System;
 pub use user_journey::UserJourney;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ResilienceHubV2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &policy::FACTS,
+    &service::FACTS,
+    &service_function::FACTS,
+    &system::FACTS,
+    &user_journey::FACTS,
+];

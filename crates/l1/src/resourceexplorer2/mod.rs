@@ -9,3 +9,12 @@ pub mod view;
 pub use default_view_association::DefaultViewAssociation;
 pub use index::Index;
 pub use view::View;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ResourceExplorer2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &default_view_association::FACTS,
+    &index::FACTS,
+    &view::FACTS,
+];

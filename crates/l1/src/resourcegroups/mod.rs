@@ -7,3 +7,8 @@ pub mod tag_sync_task;
 
 pub use group::Group;
 pub use tag_sync_task::TagSyncTask;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ResourceGroups` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&group::FACTS, &tag_sync_task::FACTS];

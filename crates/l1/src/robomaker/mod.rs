@@ -15,3 +15,15 @@ pub use robot_application::RobotApplication;
 pub use robot_application_version::RobotApplicationVersion;
 pub use simulation_application::SimulationApplication;
 pub use simulation_application_version::SimulationApplicationVersion;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RoboMaker` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &fleet::FACTS,
+    &robot::FACTS,
+    &robot_application::FACTS,
+    &robot_application_version::FACTS,
+    &simulation_application::FACTS,
+    &simulation_application_version::FACTS,
+];

@@ -9,3 +9,8 @@ pub mod trust_anchor;
 pub use crl::Crl;
 pub use profile::Profile;
 pub use trust_anchor::TrustAnchor;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RolesAnywhere` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&crl::FACTS, &profile::FACTS, &trust_anchor::FACTS];

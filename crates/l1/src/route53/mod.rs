@@ -25,3 +25,20 @@ pub use record_set::RecordSet;
 pub use record_set_group::RecordSetGroup;
 pub use traffic_policy::TrafficPolicy;
 pub use traffic_policy_instance::TrafficPolicyInstance;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Route53` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cidr_collection::FACTS,
+    &dnssec::FACTS,
+    &delegation_set::FACTS,
+    &health_check::FACTS,
+    &hosted_zone::FACTS,
+    &key_signing_key::FACTS,
+    &query_logging_config::FACTS,
+    &record_set::FACTS,
+    &record_set_group::FACTS,
+    &traffic_policy::FACTS,
+    &traffic_policy_instance::FACTS,
+];

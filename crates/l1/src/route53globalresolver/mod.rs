@@ -17,3 +17,16 @@ pub use firewall_domain_list::FirewallDomainList;
 pub use firewall_rule::FirewallRule;
 pub use global_resolver::GlobalResolver;
 pub use hosted_zone_association::HostedZoneAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Route53GlobalResolver` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_source::FACTS,
+    &access_token::FACTS,
+    &dns_view::FACTS,
+    &firewall_domain_list::FACTS,
+    &firewall_rule::FACTS,
+    &global_resolver::FACTS,
+    &hosted_zone_association::FACTS,
+];

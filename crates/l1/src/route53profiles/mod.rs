@@ -9,3 +9,12 @@ pub mod profile_resource_association;
 pub use profile::Profile;
 pub use profile_association::ProfileAssociation;
 pub use profile_resource_association::ProfileResourceAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Route53Profiles` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &profile::FACTS,
+    &profile_association::FACTS,
+    &profile_resource_association::FACTS,
+];

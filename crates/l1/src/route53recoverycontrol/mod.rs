@@ -11,3 +11,13 @@ pub use cluster::Cluster;
 pub use control_panel::ControlPanel;
 pub use routing_control::RoutingControl;
 pub use safety_rule::SafetyRule;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Route53RecoveryControl` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cluster::FACTS,
+    &control_panel::FACTS,
+    &routing_control::FACTS,
+    &safety_rule::FACTS,
+];

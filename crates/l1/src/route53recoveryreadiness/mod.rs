@@ -11,3 +11,13 @@ pub use cell::Cell;
 pub use readiness_check::ReadinessCheck;
 pub use recovery_group::RecoveryGroup;
 pub use resource_set::ResourceSet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Route53RecoveryReadiness` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &cell::FACTS,
+    &readiness_check::FACTS,
+    &recovery_group::FACTS,
+    &resource_set::FACTS,
+];

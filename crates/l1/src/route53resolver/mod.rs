@@ -25,3 +25,20 @@ pub use resolver_query_logging_config::ResolverQueryLoggingConfig;
 pub use resolver_query_logging_config_association::ResolverQueryLoggingConfigAssociation;
 pub use resolver_rule::ResolverRule;
 pub use resolver_rule_association::ResolverRuleAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Route53Resolver` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &firewall_domain_list::FACTS,
+    &firewall_rule_group::FACTS,
+    &firewall_rule_group_association::FACTS,
+    &outpost_resolver::FACTS,
+    &resolver_config::FACTS,
+    &resolver_dnssec_config::FACTS,
+    &resolver_endpoint::FACTS,
+    &resolver_query_logging_config::FACTS,
+    &resolver_query_logging_config_association::FACTS,
+    &resolver_rule::FACTS,
+    &resolver_rule_association::FACTS,
+];

@@ -15,3 +15,15 @@ pub use link_routing_rule::LinkRoutingRule;
 pub use outbound_external_link::OutboundExternalLink;
 pub use requester_gateway::RequesterGateway;
 pub use responder_gateway::ResponderGateway;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RTBFabric` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &inbound_external_link::FACTS,
+    &link::FACTS,
+    &link_routing_rule::FACTS,
+    &outbound_external_link::FACTS,
+    &requester_gateway::FACTS,
+    &responder_gateway::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod app_monitor;
 
 pub use app_monitor::AppMonitor;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::RUM` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&app_monitor::FACTS];

@@ -23,3 +23,19 @@ pub use multi_region_access_point::MultiRegionAccessPoint;
 pub use multi_region_access_point_policy::MultiRegionAccessPointPolicy;
 pub use storage_lens::StorageLens;
 pub use storage_lens_group::StorageLensGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_grant::FACTS,
+    &access_grants_instance::FACTS,
+    &access_grants_location::FACTS,
+    &access_point::FACTS,
+    &bucket::FACTS,
+    &bucket_policy::FACTS,
+    &multi_region_access_point::FACTS,
+    &multi_region_access_point_policy::FACTS,
+    &storage_lens::FACTS,
+    &storage_lens_group::FACTS,
+];

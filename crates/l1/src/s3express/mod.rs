@@ -9,3 +9,12 @@ pub mod directory_bucket;
 pub use access_point::AccessPoint;
 pub use bucket_policy::BucketPolicy;
 pub use directory_bucket::DirectoryBucket;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3Express` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_point::FACTS,
+    &bucket_policy::FACTS,
+    &directory_bucket::FACTS,
+];

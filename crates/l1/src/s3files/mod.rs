@@ -11,3 +11,13 @@ pub use access_point::AccessPoint;
 pub use file_system::FileSystem;
 pub use file_system_policy::FileSystemPolicy;
 pub use mount_target::MountTarget;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3Files` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_point::FACTS,
+    &file_system::FACTS,
+    &file_system_policy::FACTS,
+    &mount_target::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod access_point_policy;
 
 pub use access_point::AccessPoint;
 pub use access_point_policy::AccessPointPolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3ObjectLambda` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&access_point::FACTS, &access_point_policy::FACTS];

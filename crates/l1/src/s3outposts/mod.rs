@@ -11,3 +11,13 @@ pub use access_point::AccessPoint;
 pub use bucket::Bucket;
 pub use bucket_policy::BucketPolicy;
 pub use endpoint::Endpoint;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3Outposts` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_point::FACTS,
+    &bucket::FACTS,
+    &bucket_policy::FACTS,
+    &endpoint::FACTS,
+];

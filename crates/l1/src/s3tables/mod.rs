@@ -13,3 +13,14 @@ pub use table::Table;
 pub use table_bucket::TableBucket;
 pub use table_bucket_policy::TableBucketPolicy;
 pub use table_policy::TablePolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3Tables` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &namespace::FACTS,
+    &table::FACTS,
+    &table_bucket::FACTS,
+    &table_bucket_policy::FACTS,
+    &table_policy::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod vector_bucket_policy;
 pub use index::Index;
 pub use vector_bucket::VectorBucket;
 pub use vector_bucket_policy::VectorBucketPolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::S3Vectors` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &index::FACTS,
+    &vector_bucket::FACTS,
+    &vector_bucket_policy::FACTS,
+];

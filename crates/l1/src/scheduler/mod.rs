@@ -7,3 +7,8 @@ pub mod schedule_group;
 
 pub use schedule::Schedule;
 pub use schedule_group::ScheduleGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Scheduler` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&schedule::FACTS, &schedule_group::FACTS];

@@ -11,3 +11,13 @@ pub use data_integration_flow::DataIntegrationFlow;
 pub use dataset::Dataset;
 pub use instance::Instance;
 pub use namespace::Namespace;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SCN` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &data_integration_flow::FACTS,
+    &dataset::FACTS,
+    &instance::FACTS,
+    &namespace::FACTS,
+];

@@ -11,3 +11,13 @@ pub use resource_policy::ResourcePolicy;
 pub use rotation_schedule::RotationSchedule;
 pub use secret::Secret;
 pub use secret_target_attachment::SecretTargetAttachment;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SecretsManager` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &resource_policy::FACTS,
+    &rotation_schedule::FACTS,
+    &secret::FACTS,
+    &secret_target_attachment::FACTS,
+];

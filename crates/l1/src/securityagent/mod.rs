@@ -17,3 +17,16 @@ pub use integration::Integration;
 pub use pentest::Pentest;
 pub use security_requirement_pack::SecurityRequirementPack;
 pub use target_domain::TargetDomain;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SecurityAgent` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agent_space::FACTS,
+    &application::FACTS,
+    &artifact::FACTS,
+    &integration::FACTS,
+    &pentest::FACTS,
+    &security_requirement_pack::FACTS,
+    &target_domain::FACTS,
+];

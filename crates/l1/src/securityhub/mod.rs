@@ -37,3 +37,26 @@ pub use policy_association::PolicyAssociation;
 pub use product_subscription::ProductSubscription;
 pub use security_control::SecurityControl;
 pub use standard::Standard;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SecurityHub` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &action_target::FACTS,
+    &aggregator_v2::FACTS,
+    &automation_rule::FACTS,
+    &automation_rule_v2::FACTS,
+    &configuration_policy::FACTS,
+    &connector::FACTS,
+    &connector_v2::FACTS,
+    &delegated_admin::FACTS,
+    &finding_aggregator::FACTS,
+    &hub::FACTS,
+    &hub_v2::FACTS,
+    &insight::FACTS,
+    &organization_configuration::FACTS,
+    &policy_association::FACTS,
+    &product_subscription::FACTS,
+    &security_control::FACTS,
+    &standard::FACTS,
+];

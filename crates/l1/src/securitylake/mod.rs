@@ -11,3 +11,13 @@ pub use aws_log_source::AwsLogSource;
 pub use data_lake::DataLake;
 pub use subscriber::Subscriber;
 pub use subscriber_notification::SubscriberNotification;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SecurityLake` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &aws_log_source::FACTS,
+    &data_lake::FACTS,
+    &subscriber::FACTS,
+    &subscriber_notification::FACTS,
+];

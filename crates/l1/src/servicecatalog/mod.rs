@@ -35,3 +35,25 @@ pub use service_action_association::ServiceActionAssociation;
 pub use stack_set_constraint::StackSetConstraint;
 pub use tag_option::TagOption;
 pub use tag_option_association::TagOptionAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ServiceCatalog` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &accepted_portfolio_share::FACTS,
+    &cloud_formation_product::FACTS,
+    &cloud_formation_provisioned_product::FACTS,
+    &launch_notification_constraint::FACTS,
+    &launch_role_constraint::FACTS,
+    &launch_template_constraint::FACTS,
+    &portfolio::FACTS,
+    &portfolio_principal_association::FACTS,
+    &portfolio_product_association::FACTS,
+    &portfolio_share::FACTS,
+    &resource_update_constraint::FACTS,
+    &service_action::FACTS,
+    &service_action_association::FACTS,
+    &stack_set_constraint::FACTS,
+    &tag_option::FACTS,
+    &tag_option_association::FACTS,
+];

@@ -11,3 +11,13 @@ pub use application::Application;
 pub use attribute_group::AttributeGroup;
 pub use attribute_group_association::AttributeGroupAssociation;
 pub use resource_association::ResourceAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ServiceCatalogAppRegistry` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &attribute_group::FACTS,
+    &attribute_group_association::FACTS,
+    &resource_association::FACTS,
+];

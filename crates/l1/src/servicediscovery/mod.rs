@@ -13,3 +13,14 @@ pub use instance::Instance;
 pub use private_dns_namespace::PrivateDnsNamespace;
 pub use public_dns_namespace::PublicDnsNamespace;
 pub use service::Service;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::ServiceDiscovery` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &http_namespace::FACTS,
+    &instance::FACTS,
+    &private_dns_namespace::FACTS,
+    &public_dns_namespace::FACTS,
+    &service::FACTS,
+];

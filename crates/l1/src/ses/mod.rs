@@ -47,3 +47,31 @@ pub use receipt_rule_set::ReceiptRuleSet;
 pub use template::Template;
 pub use tenant::Tenant;
 pub use vdm_attributes::VdmAttributes;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SES` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &configuration_set::FACTS,
+    &configuration_set_event_destination::FACTS,
+    &contact_list::FACTS,
+    &custom_verification_email_template::FACTS,
+    &dedicated_ip_pool::FACTS,
+    &email_identity::FACTS,
+    &email_identity_certificate::FACTS,
+    &mail_manager_addon_instance::FACTS,
+    &mail_manager_addon_subscription::FACTS,
+    &mail_manager_address_list::FACTS,
+    &mail_manager_archive::FACTS,
+    &mail_manager_ingress_point::FACTS,
+    &mail_manager_relay::FACTS,
+    &mail_manager_rule_set::FACTS,
+    &mail_manager_traffic_policy::FACTS,
+    &multi_region_endpoint::FACTS,
+    &receipt_filter::FACTS,
+    &receipt_rule::FACTS,
+    &receipt_rule_set::FACTS,
+    &template::FACTS,
+    &tenant::FACTS,
+    &vdm_attributes::FACTS,
+];

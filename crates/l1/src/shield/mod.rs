@@ -11,3 +11,13 @@ pub use drt_access::DrtAccess;
 pub use proactive_engagement::ProactiveEngagement;
 pub use protection::Protection;
 pub use protection_group::ProtectionGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Shield` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &drt_access::FACTS,
+    &proactive_engagement::FACTS,
+    &protection::FACTS,
+    &protection_group::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod signing_profile;
 
 pub use profile_permission::ProfilePermission;
 pub use signing_profile::SigningProfile;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Signer` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&profile_permission::FACTS, &signing_profile::FACTS];

@@ -5,3 +5,8 @@
 pub mod simulation;
 
 pub use simulation::Simulation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SimSpaceWeaver` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&simulation::FACTS];

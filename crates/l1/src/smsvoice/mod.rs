@@ -27,3 +27,21 @@ pub use registration_attachment::RegistrationAttachment;
 pub use resource_policy::ResourcePolicy;
 pub use sender_id::SenderId;
 pub use verified_destination_number::VerifiedDestinationNumber;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SMSVOICE` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &configuration_set::FACTS,
+    &notify_configuration::FACTS,
+    &opt_out_list::FACTS,
+    &phone_number::FACTS,
+    &pool::FACTS,
+    &protect_configuration::FACTS,
+    &rcs_agent::FACTS,
+    &registration::FACTS,
+    &registration_attachment::FACTS,
+    &resource_policy::FACTS,
+    &sender_id::FACTS,
+    &verified_destination_number::FACTS,
+];

@@ -11,3 +11,13 @@ pub use subscription::Subscription;
 pub use topic::Topic;
 pub use topic_inline_policy::TopicInlinePolicy;
 pub use topic_policy::TopicPolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SNS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &subscription::FACTS,
+    &topic::FACTS,
+    &topic_inline_policy::FACTS,
+    &topic_policy::FACTS,
+];

@@ -9,3 +9,12 @@ pub mod queue_policy;
 pub use queue::Queue;
 pub use queue_inline_policy::QueueInlinePolicy;
 pub use queue_policy::QueuePolicy;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SQS` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &queue::FACTS,
+    &queue_inline_policy::FACTS,
+    &queue_policy::FACTS,
+];

@@ -27,3 +27,21 @@ pub use patch_baseline::PatchBaseline;
 pub use resource_data_sync::ResourceDataSync;
 pub use resource_policy::ResourcePolicy;
 pub use service_setting::ServiceSetting;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SSM` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &association::FACTS,
+    &cloud_connector::FACTS,
+    &document::FACTS,
+    &maintenance_window::FACTS,
+    &maintenance_window_target::FACTS,
+    &maintenance_window_task::FACTS,
+    &ops_item::FACTS,
+    &parameter::FACTS,
+    &patch_baseline::FACTS,
+    &resource_data_sync::FACTS,
+    &resource_policy::FACTS,
+    &service_setting::FACTS,
+];

@@ -11,3 +11,13 @@ pub use contact::Contact;
 pub use contact_channel::ContactChannel;
 pub use plan::Plan;
 pub use rotation::Rotation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SSMContacts` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &contact::FACTS,
+    &contact_channel::FACTS,
+    &plan::FACTS,
+    &rotation::FACTS,
+];

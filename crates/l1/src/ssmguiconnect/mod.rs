@@ -5,3 +5,8 @@
 pub mod preferences;
 
 pub use preferences::Preferences;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SSMGuiConnect` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&preferences::FACTS];

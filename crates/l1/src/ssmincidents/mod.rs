@@ -7,3 +7,8 @@ pub mod response_plan;
 
 pub use replication_set::ReplicationSet;
 pub use response_plan::ResponsePlan;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SSMIncidents` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&replication_set::FACTS, &response_plan::FACTS];

@@ -7,3 +7,9 @@ pub mod lifecycle_automation;
 
 pub use configuration_manager::ConfigurationManager;
 pub use lifecycle_automation::LifecycleAutomation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SSMQuickSetup` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] =
+    &[&configuration_manager::FACTS, &lifecycle_automation::FACTS];

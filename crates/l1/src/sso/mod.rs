@@ -15,3 +15,15 @@ pub use assignment::Assignment;
 pub use instance::Instance;
 pub use instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration;
 pub use permission_set::PermissionSet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SSO` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &application::FACTS,
+    &application_assignment::FACTS,
+    &assignment::FACTS,
+    &instance::FACTS,
+    &instance_access_control_attribute_configuration::FACTS,
+    &permission_set::FACTS,
+];

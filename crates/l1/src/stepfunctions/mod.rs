@@ -11,3 +11,13 @@ pub use activity::Activity;
 pub use state_machine::StateMachine;
 pub use state_machine_alias::StateMachineAlias;
 pub use state_machine_version::StateMachineVersion;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::StepFunctions` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &activity::FACTS,
+    &state_machine::FACTS,
+    &state_machine_alias::FACTS,
+    &state_machine_version::FACTS,
+];

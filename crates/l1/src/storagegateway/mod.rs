@@ -13,3 +13,14 @@ pub use smb_file_share::SmbFileShare;
 pub use tape::Tape;
 pub use tape_pool::TapePool;
 pub use volume::Volume;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::StorageGateway` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &nfs_file_share::FACTS,
+    &smb_file_share::FACTS,
+    &tape::FACTS,
+    &tape_pool::FACTS,
+    &volume::FACTS,
+];

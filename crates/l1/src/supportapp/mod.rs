@@ -9,3 +9,12 @@ pub mod slack_workspace_configuration;
 pub use account_alias::AccountAlias;
 pub use slack_channel_configuration::SlackChannelConfiguration;
 pub use slack_workspace_configuration::SlackWorkspaceConfiguration;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SupportApp` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &account_alias::FACTS,
+    &slack_channel_configuration::FACTS,
+    &slack_workspace_configuration::FACTS,
+];

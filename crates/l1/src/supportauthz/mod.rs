@@ -5,3 +5,8 @@
 pub mod support_permit;
 
 pub use support_permit::SupportPermit;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SupportAuthZ` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&support_permit::FACTS];

@@ -7,3 +7,8 @@ pub mod group;
 
 pub use canary::Canary;
 pub use group::Group;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Synthetics` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&canary::FACTS, &group::FACTS];

@@ -5,3 +5,8 @@
 pub mod application;
 
 pub use application::Application;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::SystemsManagerSAP` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&application::FACTS];

@@ -5,3 +5,8 @@
 pub mod adapter;
 
 pub use adapter::Adapter;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Textract` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&adapter::FACTS];

@@ -15,3 +15,15 @@ pub use influx_db_cluster::InfluxDbCluster;
 pub use influx_db_instance::InfluxDbInstance;
 pub use scheduled_query::ScheduledQuery;
 pub use table::Table;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Timestream` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &database::FACTS,
+    &influx_db_backup::FACTS,
+    &influx_db_cluster::FACTS,
+    &influx_db_instance::FACTS,
+    &scheduled_query::FACTS,
+    &table::FACTS,
+];

@@ -11,3 +11,13 @@ pub use call_analytics_category::CallAnalyticsCategory;
 pub use medical_vocabulary::MedicalVocabulary;
 pub use vocabulary::Vocabulary;
 pub use vocabulary_filter::VocabularyFilter;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Transcribe` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &call_analytics_category::FACTS,
+    &medical_vocabulary::FACTS,
+    &vocabulary::FACTS,
+    &vocabulary_filter::FACTS,
+];

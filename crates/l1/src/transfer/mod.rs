@@ -21,3 +21,18 @@ pub use server::Server;
 pub use user::User;
 pub use web_app::WebApp;
 pub use workflow::Workflow;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Transfer` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agreement::FACTS,
+    &certificate::FACTS,
+    &connector::FACTS,
+    &host_key::FACTS,
+    &profile::FACTS,
+    &server::FACTS,
+    &user::FACTS,
+    &web_app::FACTS,
+    &workflow::FACTS,
+];

@@ -7,3 +7,8 @@ pub mod terminology;
 
 pub use parallel_data::ParallelData;
 pub use terminology::Terminology;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Translate` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&parallel_data::FACTS, &terminology::FACTS];

@@ -5,3 +5,8 @@
 pub mod account_customization;
 
 pub use account_customization::AccountCustomization;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::UXC` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&account_customization::FACTS];

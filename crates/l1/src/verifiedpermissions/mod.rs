@@ -13,3 +13,14 @@ pub use policy::Policy;
 pub use policy_store::PolicyStore;
 pub use policy_store_alias::PolicyStoreAlias;
 pub use policy_template::PolicyTemplate;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::VerifiedPermissions` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &identity_source::FACTS,
+    &policy::FACTS,
+    &policy_store::FACTS,
+    &policy_store_alias::FACTS,
+    &policy_template::FACTS,
+];

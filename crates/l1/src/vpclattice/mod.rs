@@ -31,3 +31,23 @@ pub use service_network_resource_association::ServiceNetworkResourceAssociation;
 pub use service_network_service_association::ServiceNetworkServiceAssociation;
 pub use service_network_vpc_association::ServiceNetworkVpcAssociation;
 pub use target_group::TargetGroup;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::VpcLattice` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &access_log_subscription::FACTS,
+    &auth_policy::FACTS,
+    &domain_verification::FACTS,
+    &listener::FACTS,
+    &resource_configuration::FACTS,
+    &resource_gateway::FACTS,
+    &resource_policy::FACTS,
+    &rule::FACTS,
+    &service::FACTS,
+    &service_network::FACTS,
+    &service_network_resource_association::FACTS,
+    &service_network_service_association::FACTS,
+    &service_network_vpc_association::FACTS,
+    &target_group::FACTS,
+];

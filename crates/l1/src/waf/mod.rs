@@ -17,3 +17,16 @@ pub use size_constraint_set::SizeConstraintSet;
 pub use sql_injection_match_set::SqlInjectionMatchSet;
 pub use web_acl::WebAcl;
 pub use xss_match_set::XssMatchSet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WAF` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &byte_match_set::FACTS,
+    &ip_set::FACTS,
+    &rule::FACTS,
+    &size_constraint_set::FACTS,
+    &sql_injection_match_set::FACTS,
+    &web_acl::FACTS,
+    &xss_match_set::FACTS,
+];

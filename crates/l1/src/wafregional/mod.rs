@@ -25,3 +25,20 @@ pub use sql_injection_match_set::SqlInjectionMatchSet;
 pub use web_acl::WebAcl;
 pub use web_acl_association::WebAclAssociation;
 pub use xss_match_set::XssMatchSet;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WAFRegional` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &byte_match_set::FACTS,
+    &geo_match_set::FACTS,
+    &ip_set::FACTS,
+    &rate_based_rule::FACTS,
+    &regex_pattern_set::FACTS,
+    &rule::FACTS,
+    &size_constraint_set::FACTS,
+    &sql_injection_match_set::FACTS,
+    &web_acl::FACTS,
+    &web_acl_association::FACTS,
+    &xss_match_set::FACTS,
+];

@@ -15,3 +15,15 @@ pub use regex_pattern_set::RegexPatternSet;
 pub use rule_group::RuleGroup;
 pub use web_acl::WebAcl;
 pub use web_acl_association::WebAclAssociation;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WAFv2` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &ip_set::FACTS,
+    &logging_configuration::FACTS,
+    &regex_pattern_set::FACTS,
+    &rule_group::FACTS,
+    &web_acl::FACTS,
+    &web_acl_association::FACTS,
+];

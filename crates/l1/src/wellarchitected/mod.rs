@@ -17,3 +17,16 @@ pub use lens::Lens;
 pub use profile::Profile;
 pub use review_template::ReviewTemplate;
 pub use workload::Workload;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WellArchitected` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &agent_context::FACTS,
+    &agent_goal::FACTS,
+    &agent_profile::FACTS,
+    &lens::FACTS,
+    &profile::FACTS,
+    &review_template::FACTS,
+    &workload::FACTS,
+];

@@ -5,3 +5,8 @@
 pub mod network;
 
 pub use network::Network;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Wickr` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[&network::FACTS];

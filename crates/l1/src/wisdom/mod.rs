@@ -31,3 +31,23 @@ pub use knowledge_base::KnowledgeBase;
 pub use message_template::MessageTemplate;
 pub use message_template_version::MessageTemplateVersion;
 pub use quick_response::QuickResponse;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::Wisdom` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &ai_agent::FACTS,
+    &ai_agent_version::FACTS,
+    &ai_guardrail::FACTS,
+    &ai_guardrail_version::FACTS,
+    &ai_prompt::FACTS,
+    &ai_prompt_version::FACTS,
+    &assistant::FACTS,
+    &assistant_association::FACTS,
+    &content::FACTS,
+    &content_association::FACTS,
+    &knowledge_base::FACTS,
+    &message_template::FACTS,
+    &message_template_version::FACTS,
+    &quick_response::FACTS,
+];

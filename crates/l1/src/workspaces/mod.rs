@@ -13,3 +13,14 @@ pub use directory::Directory;
 pub use workspace::Workspace;
 pub use workspace_ip_group::WorkspaceIpGroup;
 pub use workspaces_pool::WorkspacesPool;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WorkSpaces` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &connection_alias::FACTS,
+    &directory::FACTS,
+    &workspace::FACTS,
+    &workspace_ip_group::FACTS,
+    &workspaces_pool::FACTS,
+];

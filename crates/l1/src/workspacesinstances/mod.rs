@@ -9,3 +9,12 @@ pub mod workspace_instance;
 pub use volume::Volume;
 pub use volume_association::VolumeAssociation;
 pub use workspace_instance::WorkspaceInstance;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WorkspacesInstances` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &volume::FACTS,
+    &volume_association::FACTS,
+    &workspace_instance::FACTS,
+];

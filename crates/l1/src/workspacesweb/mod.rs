@@ -23,3 +23,19 @@ pub use session_logger::SessionLogger;
 pub use trust_store::TrustStore;
 pub use user_access_logging_settings::UserAccessLoggingSettings;
 pub use user_settings::UserSettings;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::WorkSpacesWeb` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &browser_settings::FACTS,
+    &data_protection_settings::FACTS,
+    &identity_provider::FACTS,
+    &ip_access_settings::FACTS,
+    &network_settings::FACTS,
+    &portal::FACTS,
+    &session_logger::FACTS,
+    &trust_store::FACTS,
+    &user_access_logging_settings::FACTS,
+    &user_settings::FACTS,
+];

@@ -11,3 +11,13 @@ pub use group::Group;
 pub use resource_policy::ResourcePolicy;
 pub use sampling_rule::SamplingRule;
 pub use transaction_search_config::TransactionSearchConfig;
+
+use stackwright_core::facts::ResourceFacts;
+
+/// The facts of every `AWS::XRay` type, sorted by type name.
+pub static ALL_FACTS: &[&ResourceFacts] = &[
+    &group::FACTS,
+    &resource_policy::FACTS,
+    &sampling_rule::FACTS,
+    &transaction_search_config::FACTS,
+];
