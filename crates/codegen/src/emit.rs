@@ -485,7 +485,7 @@ pub fn root_file(services: &[String]) -> String {
          `crates/codegen/schemas/` (every type of cfn-lint's us-east-1 registry).\n\
          //!\n\
          //! Each service is a module behind the cargo feature of the same name \
-         (`lambda` for [`lambda`](crate), `sqs`, `dynamodb`, ...); `full` turns on every \
+         (module `lambda` is feature `lambda`; `sqs`, `dynamodb`, ...); `full` turns on every \
          one. Through the `stackwright` facade the path is `stackwright::l1::<service>`.\n\
          //! The schema facts of every type are in `stackwright_core::registry` whichever \
          features are on.\n\
@@ -498,6 +498,7 @@ pub fn root_file(services: &[String]) -> String {
         "// `new` takes every required property, and 13 types have a struct with more than \
          seven (`AWS::Lambda::MicrovmImage` has 13): one argument per property is the point.\n\
          #![allow(clippy::too_many_arguments)]\n\
+         #![warn(missing_docs)]\n\
          #![cfg_attr(docsrs, feature(doc_cfg))]\n\n",
     );
     for s in services {

@@ -2,13 +2,14 @@
 
 //! Typed L1 resources: one struct per CloudFormation resource type, with the facts synth checks, generated from the vendored resource schemas in `crates/codegen/schemas/` (every type of cfn-lint's us-east-1 registry).
 //!
-//! Each service is a module behind the cargo feature of the same name (`lambda` for [`lambda`](crate), `sqs`, `dynamodb`, ...); `full` turns on every one. Through the `stackwright` facade the path is `stackwright::l1::<service>`.
+//! Each service is a module behind the cargo feature of the same name (module `lambda` is feature `lambda`; `sqs`, `dynamodb`, ...); `full` turns on every one. Through the `stackwright` facade the path is `stackwright::l1::<service>`.
 //! The schema facts of every type are in `stackwright_core::registry` whichever features are on.
 //!
 //! Regenerate with `cargo run -p stackwright-codegen`; never edit by hand.
 
 // `new` takes every required property, and 13 types have a struct with more than seven (`AWS::Lambda::MicrovmImage` has 13): one argument per property is the point.
 #![allow(clippy::too_many_arguments)]
+#![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "accessanalyzer")]
