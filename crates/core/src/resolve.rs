@@ -255,7 +255,7 @@ impl StackResolver<'_, '_> {
             (NodeKind::Resource(r), Some(a)) => r
                 .props
                 .facts()
-                .attribute(a)
+                .and_then(|f| f.attribute(a))
                 .is_some_and(|f| f.ty == AttrType::List),
             (NodeKind::Parameter(p), None) => {
                 p.type_.starts_with("List<") || p.type_ == "CommaDelimitedList"

@@ -116,7 +116,7 @@ impl Validator {
                 Some(i) => Cow::Borrowed(&i.path),
                 None => Cow::Owned(format!("{}/{lid}", stack.name)),
             };
-            let facts = info.map(|i| i.facts);
+            let facts = info.and_then(|i| i.facts);
             let properties = field(body, "Properties");
             if let (Some(facts), Some(props)) = (facts, properties) {
                 self.properties(&path, facts, props);
@@ -579,23 +579,24 @@ impl Validator {
                     ));
                     return;
                 }
-                let Some(info) = stack.resources.get(&*r.target) else {
+                // A type without a schema here (custom, third-party) takes any attribute.
+                let Some(facts) = stack.resources.get(&*r.target).and_then(|i| i.facts) else {
                     return;
                 };
-                if info.facts.attribute(attr).is_none() {
-                    let names: Vec<&str> = info.facts.attributes.iter().map(|a| a.name).collect();
+                if facts.attribute(attr).is_none() {
+                    let names: Vec<&str> = facts.attributes.iter().map(|a| a.name).collect();
                     let hint = match closest(attr, &names) {
                         Some(c) => format!("did you mean '{c}'?"),
                         None if names.is_empty() => {
-                            format!("{} has no attributes; use Ref", info.facts.type_name)
+                            format!("{} has no attributes; use Ref", facts.type_name)
                         }
-                        None => format!("{} has: {}", info.facts.type_name, names.join(", ")),
+                        None => format!("{} has: {}", facts.type_name, names.join(", ")),
                     };
                     self.diagnostics.push(
                         Diagnostic::error(
                             "unknown-attribute",
                             path,
-                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, info.facts.type_name),
+                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, facts.type_name),
                         )
                         .with_hint(hint),
                     );
