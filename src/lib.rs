@@ -52,7 +52,8 @@ pub mod prelude {
     pub use stackwright_constructs::security_group::{Connectable, Port};
     pub use stackwright_core::{
         App, Condition, ConditionExpr, Construct, CoreError, Env, Mapping, Output, Parameter,
-        ParameterProps, Pseudo, RemovalPolicy, Resource, Scope, Stack, Value, cfn_format,
+        ParameterProps, Pseudo, RawResource, RemovalPolicy, Resource, Scope, Stack, Value,
+        cfn_format,
     };
     pub use stackwright_synth::Synth;
 }

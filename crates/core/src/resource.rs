@@ -199,6 +199,14 @@ impl<T: ResourceProps> Resource<T> {
 }
 
 impl<T> Resource<T> {
+    pub(crate) fn from_parts(app: AppRef, id: ElementId) -> Self {
+        Resource {
+            app,
+            id,
+            _type: PhantomData,
+        }
+    }
+
     /// The element id, for code that works on resources of any type.
     pub fn element(&self) -> ElementId {
         self.id
