@@ -27,6 +27,18 @@ pub struct RawProps {
 }
 
 impl RawProps {
+    pub(crate) fn new(
+        type_name: String,
+        facts: Option<&'static ResourceFacts>,
+        properties: IndexMap<String, Expr>,
+    ) -> Self {
+        RawProps {
+            type_name,
+            facts,
+            properties,
+        }
+    }
+
     /// The CloudFormation type name.
     pub fn type_name(&self) -> &str {
         &self.type_name
@@ -125,11 +137,7 @@ impl RawResource {
                 });
             }
         };
-        let props = RawProps {
-            type_name: type_name.to_string(),
-            facts,
-            properties,
-        };
+        let props = RawProps::new(type_name.to_string(), facts, properties);
         let (app, parent) = scope.scope_ref();
         let node = ResourceNode::new(Box::new(props));
         let id = app.add_child(parent, id, NodeKind::Resource(Box::new(node)))?;

@@ -158,12 +158,14 @@ fn build(tree: &Tree) -> Build {
 fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> LogicalIds {
     let mut ids = LogicalIds::new(tree);
     for &stack in tree.stacks.values() {
-        let mut seen: HashMap<String, ElementId> = HashMap::new();
+        // One map per namespace of logical ids (see `NodeKind::id_namespace`).
+        let mut seen: [HashMap<String, ElementId>; 4] = Default::default();
         for el in tree.descendants(stack) {
             let node = tree.node(el);
             if !node.kind.is_element() {
                 continue;
             }
+            let seen = &mut seen[node.kind.id_namespace()];
             let id = match &node.logical_id {
                 Some(o) => o.clone(),
                 None => logical_id::derive(&tree.components_below_stack(el)),
