@@ -116,7 +116,7 @@ impl Validator {
                 Some(i) => Cow::Borrowed(&i.path),
                 None => Cow::Owned(format!("{}/{lid}", stack.name)),
             };
-            let facts = info.map(|i| i.facts);
+            let facts = info.and_then(|i| i.facts);
             let properties = field(body, "Properties");
             if let (Some(facts), Some(props)) = (facts, properties) {
                 self.properties(&path, facts, props);
@@ -125,6 +125,8 @@ impl Validator {
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);
+            } else {
+                self.without_schema(&path, body, properties);
             }
             let mut refs = Vec::new();
             collect_refs(properties.unwrap_or(&Json::Null), &mut refs);
@@ -252,6 +254,28 @@ impl Validator {
             return;
         };
         self.object(path, facts.type_name, facts.shape, obj, &mut String::new());
+    }
+
+    /// The structural rules of a type that has no schema here: a custom resource needs the
+    /// `ServiceToken` of the Lambda function or SNS topic that carries it out.
+    fn without_schema(&mut self, path: &str, body: &Json, properties: Option<&Json>) {
+        let type_name = field(body, "Type").and_then(Json::as_str).unwrap_or("");
+        let custom =
+            type_name.starts_with("Custom::") || type_name == "AWS::CloudFormation::CustomResource";
+        if !custom || properties.is_some_and(is_intrinsic) {
+            return;
+        }
+        let token = properties.and_then(|p| field(p, "ServiceToken"));
+        if token.is_none_or(is_no_value) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "missing-required",
+                    path,
+                    format!("ServiceToken is required but not set: {type_name} is a custom resource"),
+                )
+                .with_hint("set ServiceToken to the ARN of the Lambda function or SNS topic that handles the resource"),
+            );
+        }
     }
 
     fn missing_required(&mut self, path: &str, shape: &Shape, obj: &Map<String, Json>, at: &str) {
@@ -579,23 +603,24 @@ impl Validator {
                     ));
                     return;
                 }
-                let Some(info) = stack.resources.get(&*r.target) else {
+                // A type without a schema here (custom, third-party) takes any attribute.
+                let Some(facts) = stack.resources.get(&*r.target).and_then(|i| i.facts) else {
                     return;
                 };
-                if info.facts.attribute(attr).is_none() {
-                    let names: Vec<&str> = info.facts.attributes.iter().map(|a| a.name).collect();
+                if facts.attribute(attr).is_none() {
+                    let names: Vec<&str> = facts.attributes.iter().map(|a| a.name).collect();
                     let hint = match closest(attr, &names) {
                         Some(c) => format!("did you mean '{c}'?"),
                         None if names.is_empty() => {
-                            format!("{} has no attributes; use Ref", info.facts.type_name)
+                            format!("{} has no attributes; use Ref", facts.type_name)
                         }
-                        None => format!("{} has: {}", info.facts.type_name, names.join(", ")),
+                        None => format!("{} has: {}", facts.type_name, names.join(", ")),
                     };
                     self.diagnostics.push(
                         Diagnostic::error(
                             "unknown-attribute",
                             path,
-                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, info.facts.type_name),
+                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, facts.type_name),
                         )
                         .with_hint(hint),
                     );
