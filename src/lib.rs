@@ -51,8 +51,9 @@ pub mod prelude {
     pub use stackwright_constructs::ConstructError;
     pub use stackwright_constructs::security_group::{Connectable, Port};
     pub use stackwright_core::{
-        App, Condition, ConditionExpr, Construct, CoreError, Env, Mapping, Output, Parameter,
-        ParameterProps, Pseudo, RemovalPolicy, Resource, Scope, Stack, Value, cfn_format,
+        App, Condition, ConditionExpr, Construct, CoreError, Env, IncludedTemplate, Mapping,
+        Output, Parameter, ParameterProps, Pseudo, RawResource, RemovalPolicy, Resource, Scope,
+        Stack, Value, cfn_format,
     };
     pub use stackwright_synth::Synth;
 }

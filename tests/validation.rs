@@ -254,3 +254,80 @@ fn every_problem_is_reported_in_one_run() {
     );
     assert_eq!(stack.path(), "S");
 }
+
+/// Names a template uses for conditions and mappings are checked wherever they appear:
+/// `Fn::If` and `Fn::FindInMap` in properties and outputs, and
+/// the Conditions section itself (which may not use resources).
+#[test]
+fn conditions_and_mappings_are_checked_by_name() {
+    let (app, stack) = app_stack();
+    stackwright::core::IncludedTemplate::json(
+        &stack,
+        "Legacy",
+        r#"{
+          "Parameters": {"Stage": {"Type": "String"}},
+          "Conditions": {
+            "IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+            "UsesQueue": {"Fn::Equals": [{"Ref": "Topic"}, "x"]},
+            "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "IsProdd"}]}
+          },
+          "Mappings": {"Sizes": {"prod": {"Days": "365"}}},
+          "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+              "DisplayName": {"Fn::If": ["IsProdd", "a", "b"]},
+              "TopicName": {"Fn::FindInMap": ["Size", "prod", "Days"]}
+            }},
+            "Param": {"Type": "AWS::SSM::Parameter", "Properties": {
+              "Type": "String",
+              "Value": {"Fn::FindInMap": ["Sizes", "prod", "Weeks"]}
+            }}
+          },
+          "Outputs": {
+            "Fine": {"Condition": "IsProd", "Value": {"Fn::FindInMap": ["Sizes", "prod", "Days"]}},
+            "Broken": {"Value": {"Fn::If": ["Nope", "a", "b"]}}
+          }
+        }"#,
+    )
+    .unwrap();
+    let d = errors(&app);
+    let found: Vec<(&str, &str)> =
+        d.0.iter()
+            .filter(|x| x.code == "unknown-reference")
+            .map(|x| (x.path.as_str(), x.message.as_str()))
+            .collect();
+    let expect = [
+        (
+            "S/UsesQueue",
+            "condition 'UsesQueue' refers to 'Topic', which is not a parameter of stack 'S'",
+        ),
+        (
+            "S/Both",
+            "'IsProdd' is used as a condition, but it is not a condition of stack 'S'",
+        ),
+        (
+            "S/Legacy/Topic",
+            "'IsProdd' is used as a condition, but it is not a condition of stack 'S'",
+        ),
+        (
+            "S/Legacy/Topic",
+            "Fn::FindInMap looks in 'Size', which is not a mapping of stack 'S'",
+        ),
+        (
+            "S/Legacy/Param",
+            "Fn::FindInMap looks up 'prod' / 'Weeks' in mapping 'Sizes', which has no such key",
+        ),
+        (
+            "S/Broken",
+            "'Nope' is used as a condition, but it is not a condition of stack 'S'",
+        ),
+    ];
+    for e in expect {
+        assert!(found.contains(&e), "missing {e:?} in {found:#?}");
+    }
+    assert_eq!(found.len(), expect.len(), "{found:#?}");
+    let typo =
+        d.0.iter()
+            .find(|x| x.path == "S/Legacy/Topic" && x.message.contains("'IsProdd'"))
+            .unwrap();
+    assert_eq!(typo.hint.as_deref(), Some("did you mean 'IsProd'?"));
+}

@@ -13,11 +13,21 @@ python3 - "$bin" "$out" "$runs" <<'PY'
 import os, statistics, subprocess, sys, time
 binary, out, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cmd = [binary, "--out", out, "synth", "--quiet"]
-walls = []
-for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True)
-    walls.append((time.perf_counter() - t) * 1000)
+
+
+def wall_times(cmd):
+    walls = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        walls.append((time.perf_counter() - t) * 1000)
+    return walls
+
+
+walls = wall_times(cmd)
+# The same loop around a process that does nothing (fork, exec, wait): the synth
+# figures are this much harness plus the synth itself.
+floor = wall_times(["/bin/true"])
 # A child of this script starts as a copy of it, and the kernel counts that copy in the
 # child's peak RSS, so the peak is taken under GNU time, whose children start small.
 peak = "n/a (no /usr/bin/time)"
@@ -30,4 +40,6 @@ if os.access("/usr/bin/time", os.X_OK):
     peak = f"{max(kib) / 1024:.1f} MiB"
 print(f"production synth, {runs} runs: median {statistics.median(walls):.1f} ms, "
       f"min {min(walls):.1f} ms, max {max(walls):.1f} ms; peak RSS {peak}")
+print(f"harness floor (/bin/true), {runs} runs: median {statistics.median(floor):.2f} ms, "
+      f"min {min(floor):.2f} ms")
 PY

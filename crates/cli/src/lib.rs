@@ -14,10 +14,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use stackwright_core::{App, ToDiagnostics};
-#[cfg(feature = "aws")]
-use stackwright_synth::Synthesized;
 use stackwright_synth::assembly::DEFAULT_OUT_DIR;
-use stackwright_synth::{CloudAssembly, SynthError, synthesize};
+use stackwright_synth::{CloudAssembly, SynthError, Synthesized, synthesize};
 
 use list::AwsOverride;
 use printer::Printer;
@@ -93,6 +91,11 @@ enum Command {
 /// default) or `list`. Returns the process exit code: success, or failure after printing
 /// every problem found.
 ///
+/// Meant to be the last thing `main` does: the app and its templates are not freed
+/// before the process exits (the operating system takes the memory back faster), so the
+/// `Drop` of anything the app holds, such as a [check](stackwright_core::Check), does not
+/// run. [`run_with`] frees everything.
+///
 /// ```no_run
 /// use stackwright_core::{Env, Stack};
 ///
@@ -110,13 +113,20 @@ where
 {
     let stdout = anstream::stdout();
     let color = !matches!(stdout.current_choice(), anstream::ColorChoice::Never);
-    let code = run_with(
+    let mut built = Built::default();
+    let code = run_inner(
         std::env::args_os(),
         build,
+        &mut built,
         &mut io::stdout().lock(),
         &mut io::stderr().lock(),
         color,
+        None,
     );
+    // The process ends here, and the kernel takes its memory back in one go; freeing the
+    // tree and the templates first, allocation by allocation, would cost about a tenth of
+    // a synth. The output streams live outside `built`, so they are flushed as usual.
+    std::mem::forget(built);
     ExitCode::from(code)
 }
 
@@ -148,7 +158,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    run_inner(args, build, out, err, color, None)
+    run_inner(args, build, &mut Built::default(), out, err, color, None)
 }
 
 /// [`run_with`] with an AWS configuration of your own instead of `aws-config`'s standard
@@ -169,12 +179,29 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    run_inner(args, build, out, err, color, Some(aws))
+    run_inner(
+        args,
+        build,
+        &mut Built::default(),
+        out,
+        err,
+        color,
+        Some(aws),
+    )
+}
+
+/// What a command builds: the construct tree and its templates. The caller of
+/// [`run_inner`] owns it, so that [`run`] can leave it to the end of the process.
+#[derive(Default)]
+struct Built {
+    app: App,
+    synthesized: Option<Synthesized>,
 }
 
 fn run_inner<F, E, I, T>(
     args: I,
     build: F,
+    built: &mut Built,
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
@@ -207,8 +234,8 @@ where
         }
     };
     let p = Printer::new(color, cli.verbose);
-    let app = App::new();
-    if let Err(e) = build(&app) {
+    let app = &built.app;
+    if let Err(e) = build(app) {
         // Every problem the build found, in synth's shape: a construct error lists each
         // bad prop with its value and fix.
         let d = e.to_diagnostics();
@@ -222,8 +249,8 @@ where
         );
         return 1;
     }
-    let synthesized = match synthesize(&app) {
-        Ok(s) => s,
+    let synthesized: &Synthesized = match synthesize(app) {
+        Ok(s) => built.synthesized.insert(s),
         Err(SynthError::Invalid(d)) => {
             let _ = p.diagnostics(err, &d);
             let _ = p.error_line(
@@ -250,7 +277,7 @@ where
         let _ = p.error(err, &e);
         return 2;
     }
-    let checked = match check(command, &synthesized) {
+    let checked = match check(command, synthesized) {
         Ok(c) => c,
         Err(message) => {
             let _ = p.error_line(err, &message);
@@ -259,7 +286,7 @@ where
     };
     let result = match checked {
         Checked::Synth { printed, quiet } => {
-            synth::synth(&p, &synthesized, &cli.out, &printed, quiet, out, err)
+            synth::synth(&p, synthesized, &cli.out, &printed, quiet, out, err)
         }
         Checked::List { status, offline } => {
             let lookup = list::Lookup {
@@ -267,11 +294,11 @@ where
                 offline,
                 aws,
             };
-            list::list(&p, &synthesized, &cli.out, lookup, out, err)
+            list::list(&p, synthesized, &cli.out, lookup, out, err)
         }
         #[cfg(feature = "aws")]
         Checked::Diff(args, stacks) => {
-            with_assembly(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            with_assembly(&p, synthesized, &cli.out, aws, out, err, |ctx| {
                 ctx.app = app_name;
                 diff::diff(ctx, &args, &stacks)
             })
@@ -279,7 +306,7 @@ where
         #[cfg(feature = "aws")]
         Checked::Deploy(args, plan) => {
             let mut prompt = prompt_for(&aws);
-            changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            changing_stacks(&p, synthesized, &cli.out, aws, out, err, |ctx| {
                 ctx.app = app_name;
                 deploy::deploy(ctx, &args, &plan, &mut *prompt)
             })
@@ -287,7 +314,7 @@ where
         #[cfg(feature = "aws")]
         Checked::Destroy(args, stacks) => {
             let mut prompt = prompt_for(&aws);
-            changing_stacks(&p, &synthesized, &cli.out, aws, out, err, |ctx| {
+            changing_stacks(&p, synthesized, &cli.out, aws, out, err, |ctx| {
                 ctx.app = app_name;
                 destroy::destroy(ctx, &args, &stacks, &mut *prompt)
             })

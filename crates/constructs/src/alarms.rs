@@ -166,7 +166,12 @@ pub trait Watchable {
 }
 
 struct State {
-    graphs: Vec<Graph>,
+    /// How many graphs the dashboard has.
+    graphs: usize,
+    /// The dashboard's widgets so far as JSON text, literals and tokens (see
+    /// [`widget_text`]): each graph is written once, when it is watched, instead of the
+    /// whole body again at every watch.
+    widgets: Vec<Expr>,
     dashboard: Option<Resource<cloudwatch::Dashboard>>,
     watched: Vec<String>,
 }
@@ -268,7 +273,8 @@ impl Alarms {
             topic,
             thresholds: props.thresholds,
             state: Rc::new(RefCell::new(State {
-                graphs: Vec::new(),
+                graphs: 0,
+                widgets: Vec::new(),
                 dashboard,
                 watched: Vec::new(),
             })),
@@ -308,9 +314,16 @@ impl Alarms {
         }
         let mut state = self.state.borrow_mut();
         state.watched.push(name);
-        state.graphs.extend(target.graphs());
+        let state = &mut *state;
+        for g in target.graphs() {
+            if state.graphs > 0 {
+                state.widgets.push(Expr::str(","));
+            }
+            state.widgets.extend(widget_text(state.graphs, &g));
+            state.graphs += 1;
+        }
         if let Some(d) = &state.dashboard {
-            let body = dashboard_body(&state.graphs);
+            let body = dashboard_body(&state.widgets);
             d.edit(|props| props.dashboard_body = body);
         }
         Ok(self)
@@ -404,52 +417,59 @@ fn dimensions(m: &Metric) -> Vec<cloudwatch::alarm::Dimension> {
         .collect()
 }
 
-/// The dashboard JSON: two graphs per row, each 12 wide and 6 high.
-fn dashboard_body(graphs: &[Graph]) -> Value<String> {
-    let widgets = graphs
+/// The dashboard JSON around `widgets` (as [`widget_text`] writes them, comma-separated).
+fn dashboard_body(widgets: &[Expr]) -> Value<String> {
+    let mut parts = Vec::with_capacity(widgets.len() + 2);
+    parts.push(Expr::str("{\"widgets\":["));
+    parts.extend_from_slice(widgets);
+    parts.push(Expr::str("]}"));
+    Value::from_expr(Expr::Concat(parts))
+}
+
+/// The JSON text of the dashboard's `i`th widget, graph `g`, as the parts of a
+/// [`Value::json_text`]: two graphs per row, each 12 wide and 6 high.
+fn widget_text(i: usize, g: &Graph) -> Vec<Expr> {
+    let lines = g
+        .metrics
         .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            let lines = g
-                .metrics
-                .iter()
-                .map(|m| {
-                    let mut row = vec![Expr::str(&m.namespace), Expr::str(&m.name)];
-                    for (k, v) in &m.dimensions {
-                        row.push(Expr::str(k));
-                        row.push(v.expr().clone());
-                    }
-                    row.push(Expr::object([("stat", Expr::str(m.statistic.as_str()))]));
-                    Expr::List(row)
-                })
-                .collect();
-            Expr::object([
-                ("type", Expr::str("metric")),
-                ("x", Expr::Int(((i % 2) * 12) as i64)),
-                ("y", Expr::Int(((i / 2) * 6) as i64)),
-                ("width", Expr::Int(12)),
-                ("height", Expr::Int(6)),
-                (
-                    "properties",
-                    Expr::object([
-                        ("title", Expr::str(&g.title)),
-                        ("region", Expr::Pseudo(Pseudo::Region)),
-                        ("view", Expr::str("timeSeries")),
-                        (
-                            "period",
-                            Expr::Int(
-                                g.metrics
-                                    .first()
-                                    .map_or(300, |m| i64::from(m.period_seconds)),
-                            ),
-                        ),
-                        ("metrics", Expr::List(lines)),
-                    ]),
-                ),
-            ])
+        .map(|m| {
+            let mut row = vec![Expr::str(&m.namespace), Expr::str(&m.name)];
+            for (k, v) in &m.dimensions {
+                row.push(Expr::str(k));
+                row.push(v.expr().clone());
+            }
+            row.push(Expr::object([("stat", Expr::str(m.statistic.as_str()))]));
+            Expr::List(row)
         })
         .collect();
-    Value::<String>::json_text(&Expr::object([("widgets", Expr::List(widgets))]))
+    let widget = Expr::object([
+        ("type", Expr::str("metric")),
+        ("x", Expr::Int(((i % 2) * 12) as i64)),
+        ("y", Expr::Int(((i / 2) * 6) as i64)),
+        ("width", Expr::Int(12)),
+        ("height", Expr::Int(6)),
+        (
+            "properties",
+            Expr::object([
+                ("title", Expr::str(&g.title)),
+                ("region", Expr::Pseudo(Pseudo::Region)),
+                ("view", Expr::str("timeSeries")),
+                (
+                    "period",
+                    Expr::Int(
+                        g.metrics
+                            .first()
+                            .map_or(300, |m| i64::from(m.period_seconds)),
+                    ),
+                ),
+                ("metrics", Expr::List(lines)),
+            ]),
+        ),
+    ]);
+    match Value::<String>::json_text(&widget).into_expr() {
+        Expr::Concat(parts) => parts,
+        literal => vec![literal],
+    }
 }
 
 /// The last component of a construct path, letters and digits only: a watched

@@ -65,6 +65,10 @@ pub struct Condition {
 }
 
 impl Condition {
+    pub(crate) fn from_parts(app: AppRef, id: ElementId) -> Self {
+        Condition { app, id }
+    }
+
     /// Adds a condition to the stack of `scope`.
     pub fn new(scope: &impl Scope, id: &str, expr: ConditionExpr) -> Result<Self, CoreError> {
         let (app, parent) = scope.scope_ref();

@@ -203,6 +203,86 @@ impl ToDiagnostics for CoreError {
             .with_hint(
                 "CloudFormation takes a letter followed by letters, digits and hyphens, up to 128 characters",
             ),
+            CoreError::UnknownResourceType {
+                path,
+                type_name,
+                suggestion,
+            } => Diagnostic::error(
+                "unknown-type",
+                path,
+                format!("'{type_name}' is not a resource type CloudFormation knows"),
+            )
+            .with_hint(match suggestion {
+                Some(s) => format!("did you mean '{s}'?"),
+                None => "check the spelling against the CloudFormation resource type reference"
+                    .to_string(),
+            }),
+            CoreError::MalformedTypeName {
+                path,
+                type_name,
+                reason,
+            } => Diagnostic::error(
+                "malformed-type",
+                path,
+                format!("'{type_name}' cannot be a resource type name because {reason}"),
+            )
+            .with_hint("write it as AWS::Service::Type, Custom::Name or Org::Service::Type"),
+            CoreError::PropertiesNotAnObject { path, found } => Diagnostic::error(
+                "wrong-type",
+                path,
+                format!("the properties must be a JSON object (or null for none), found {found}"),
+            )
+            .with_hint("write them as serde_json::json!({\"Name\": ...})"),
+            CoreError::TemplateSyntax {
+                path,
+                format,
+                line,
+                column,
+                message,
+            } => Diagnostic::error(
+                "template-syntax",
+                path,
+                format!(
+                    "the {format} template does not parse at line {line}, column {column}: {message}"
+                ),
+            )
+            .with_hint("fix the template text there"),
+            CoreError::InvalidTemplate {
+                path,
+                at,
+                problem,
+                fix,
+            } => Diagnostic::error(
+                "invalid-template",
+                path,
+                format!("in the included template, {at} {problem}"),
+            )
+            .with_hint(fix.clone()),
+            CoreError::LogicalIdTaken {
+                path,
+                logical_id,
+                other,
+            } => Diagnostic::error(
+                "logical-id-collision",
+                path,
+                format!(
+                    "the included template's logical id '{logical_id}' is already the id of '{other}' in this stack"
+                ),
+            )
+            .with_hint(
+                "rename the stack's own element or override its logical id, since the included one must keep its id",
+            ),
+            CoreError::NotInTemplate {
+                path,
+                kind,
+                logical_id,
+                known,
+            } => Diagnostic::error(
+                "not-in-template",
+                path,
+                format!("the included template has no {kind} '{logical_id}'"),
+            )
+            .with_hint(known.clone()),
             CoreError::ForeignScope { id } => Diagnostic::error(
                 "foreign-scope",
                 "",
@@ -275,6 +355,49 @@ mod tests {
                 name: "1-bad".into(),
                 reason: "it starts with a digit",
             },
+            CoreError::UnknownResourceType {
+                path: "S/Queue".into(),
+                type_name: "AWS::SNS::Topik".into(),
+                suggestion: Some("AWS::SNS::Topic".into()),
+            },
+            CoreError::UnknownResourceType {
+                path: "S/Queue".into(),
+                type_name: "AWS::Nope::Nope".into(),
+                suggestion: None,
+            },
+            CoreError::MalformedTypeName {
+                path: "S/Thing".into(),
+                type_name: "SNS::Topic".into(),
+                reason: "it has two parts",
+            },
+            CoreError::PropertiesNotAnObject {
+                path: "S/Thing".into(),
+                found: "[1]".into(),
+            },
+            CoreError::TemplateSyntax {
+                path: "S/Legacy".into(),
+                format: "YAML",
+                line: 3,
+                column: 5,
+                message: "mapping values are not allowed here".into(),
+            },
+            CoreError::InvalidTemplate {
+                path: "S/Legacy".into(),
+                at: "Resources.Bucket.DeletionPolicy".into(),
+                problem: "is 'Keep', which is not a deletion policy".into(),
+                fix: "use Delete, Retain, RetainExceptOnCreate or Snapshot".into(),
+            },
+            CoreError::LogicalIdTaken {
+                path: "S/Legacy/Key".into(),
+                logical_id: "Key".into(),
+                other: "S/Key".into(),
+            },
+            CoreError::NotInTemplate {
+                path: "S/Legacy".into(),
+                kind: "resource",
+                logical_id: "Buckt".into(),
+                known: "did you mean 'Bucket'?".into(),
+            },
             CoreError::ForeignScope { id: "Key".into() },
         ]
     }
@@ -297,6 +420,14 @@ mod tests {
                 "invalid-id",
                 "duplicate-stack",
                 "invalid-stack-name",
+                "unknown-type",
+                "unknown-type",
+                "malformed-type",
+                "wrong-type",
+                "template-syntax",
+                "invalid-template",
+                "logical-id-collision",
+                "not-in-template",
                 "foreign-scope"
             ]
         );
@@ -310,10 +441,10 @@ mod tests {
             let rest = format!("{}; {hint}", d.message);
             // Only the errors of a scope start their text with its path.
             let expected = match e {
-                CoreError::DuplicateId { .. } | CoreError::InvalidId { .. } => {
-                    format!("{}: {rest}", d.path)
-                }
-                _ => rest,
+                CoreError::DuplicateStack { .. }
+                | CoreError::InvalidStackName { .. }
+                | CoreError::ForeignScope { .. } => rest,
+                _ => format!("{}: {rest}", d.path),
             };
             assert_eq!(e.to_string(), expected);
         }
@@ -325,7 +456,24 @@ mod tests {
             .iter()
             .map(|e| e.to_diagnostics().0[0].path.clone())
             .collect();
-        assert_eq!(paths, ["S/Network", "S", "A", "1-bad", ""]);
+        assert_eq!(
+            paths,
+            [
+                "S/Network",
+                "S",
+                "A",
+                "1-bad",
+                "S/Queue",
+                "S/Queue",
+                "S/Thing",
+                "S/Thing",
+                "S/Legacy",
+                "S/Legacy",
+                "S/Legacy/Key",
+                "S/Legacy",
+                ""
+            ]
+        );
     }
 
     #[test]

@@ -43,6 +43,96 @@ pub enum CoreError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// An `AWS::` or `Alexa::` resource type the vendored schemas do not hold.
+    #[error(
+        "{path}: '{type_name}' is not a resource type CloudFormation knows; {}",
+        match .suggestion {
+            Some(s) => format!("did you mean '{s}'?"),
+            None => "check the spelling against the CloudFormation resource type reference".to_string(),
+        }
+    )]
+    UnknownResourceType {
+        /// The resource's construct path.
+        path: String,
+        /// The type name given.
+        type_name: String,
+        /// The known type closest to it, when one is close enough to be a typo.
+        suggestion: Option<String>,
+    },
+    /// A resource type name that is not of CloudFormation's form.
+    #[error(
+        "{path}: '{type_name}' cannot be a resource type name because {reason}; write it as AWS::Service::Type, Custom::Name or Org::Service::Type"
+    )]
+    MalformedTypeName {
+        /// The resource's construct path.
+        path: String,
+        /// The type name given.
+        type_name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An untyped resource's properties that are not a JSON object.
+    #[error(
+        "{path}: the properties must be a JSON object (or null for none), found {found}; write them as serde_json::json!({{\"Name\": ...}})"
+    )]
+    PropertiesNotAnObject {
+        /// The resource's construct path.
+        path: String,
+        /// The value given, shortened.
+        found: String,
+    },
+    /// An included template's text that does not parse.
+    #[error(
+        "{path}: the {format} template does not parse at line {line}, column {column}: {message}; fix the template text there"
+    )]
+    TemplateSyntax {
+        /// The included template's construct path.
+        path: String,
+        /// `JSON` or `YAML`.
+        format: &'static str,
+        /// The line of the problem, from 1.
+        line: usize,
+        /// The column of the problem, from 1.
+        column: usize,
+        /// What the parser found.
+        message: String,
+    },
+    /// An included template that parses but is not a template CloudFormation would take.
+    #[error("{path}: in the included template, {at} {problem}; {fix}")]
+    InvalidTemplate {
+        /// The included template's construct path.
+        path: String,
+        /// Where in the template, such as `Resources.Bucket.DeletionPolicy`.
+        at: String,
+        /// What is wrong there, with the value.
+        problem: String,
+        /// What to do instead.
+        fix: String,
+    },
+    /// An included template's logical id that the stack already uses.
+    #[error(
+        "{path}: the included template's logical id '{logical_id}' is already the id of '{other}' in this stack; rename the stack's own element or override its logical id, since the included one must keep its id"
+    )]
+    LogicalIdTaken {
+        /// The construct path the included element would have.
+        path: String,
+        /// The logical id.
+        logical_id: String,
+        /// The construct path of the stack's element with that id.
+        other: String,
+    },
+    /// A logical id asked of an included template that it does not hold.
+    #[error("{path}: the included template has no {kind} '{logical_id}'; {known}")]
+    NotInTemplate {
+        /// The included template's construct path.
+        path: String,
+        /// `resource`, `parameter`, `condition`, `mapping` or `output`.
+        kind: &'static str,
+        /// The logical id asked for.
+        logical_id: String,
+        /// What it has instead (a did-you-mean or the list).
+        known: String,
+    },
     /// A scope handle of another app was used.
     #[error(
         "'{id}' was added under a scope that belongs to another App; build each app's constructs under that app's own stacks"

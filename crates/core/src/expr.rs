@@ -152,8 +152,96 @@ impl Expr {
     }
 }
 
-impl From<serde_json::Value> for Expr {
-    fn from(v: serde_json::Value) -> Self {
+/// The key of the one-entry object that stands for a token inside JSON (see
+/// [`Expr::to_json`]). It starts with `Fn::`, so CloudFormation would refuse it as an
+/// unknown intrinsic function if one ever reached a template; none does, because every
+/// conversion from JSON ([`Expr::from_json`]) turns it back into the token it encodes.
+pub const TOKEN_KEY: &str = "Fn::Stackwright::Token";
+
+impl Expr {
+    /// The value as JSON, for code that builds properties with `serde_json::json!`
+    /// ([`RawResource`](crate::RawResource), overrides, free-form JSON properties).
+    ///
+    /// Literals, lists and objects become plain JSON; pseudo parameters, logical-id
+    /// references and intrinsic calls become the CloudFormation JSON they stand for; a
+    /// reference to an element of the tree (which has no logical id until synth), an
+    /// `Fn::If`, `Fn::FindInMap` or a string with tokens becomes a marker object under
+    /// [`TOKEN_KEY`]. [`Expr::from_json`] turns the marker back into the token, so synth
+    /// resolves it exactly as a typed property: `Ref`, `Fn::GetAtt`, an import from another
+    /// stack. The marker names the app and process it was made in; in any other it cannot be
+    /// decoded and synth reports it.
+    ///
+    /// ```
+    /// use stackwright_core::{Expr, Pseudo};
+    /// let e = Expr::object([("Region", Expr::Pseudo(Pseudo::Region)), ("Count", Expr::Int(2))]);
+    /// assert_eq!(e.to_json(), serde_json::json!({"Region": {"Ref": "AWS::Region"}, "Count": 2}));
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Value as Json, json};
+        let element = |id: &ElementId| (token_app(id.app), id.index);
+        let marker = |payload: Json| json!({ TOKEN_KEY: payload });
+        match self {
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(i) => Json::from(*i),
+            Expr::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            Expr::Str(s) => Json::String(s.clone()),
+            Expr::List(items) => Json::Array(items.iter().map(Expr::to_json).collect()),
+            Expr::Object(map) => {
+                Json::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+            Expr::Pseudo(p) => json!({ "Ref": p.name() }),
+            Expr::RefLogicalId(id) => json!({ "Ref": id }),
+            Expr::Call(name, arg) => json!({ *name: arg.to_json() }),
+            Expr::Concat(parts) => match self.as_literal_str() {
+                Some(s) => Json::String(s.into_owned()),
+                None => {
+                    marker(json!({ "Sub": parts.iter().map(Expr::to_json).collect::<Vec<_>>() }))
+                }
+            },
+            Expr::Ref(id) => {
+                let (app, element) = element(id);
+                marker(json!({ "Ref": { "app": app, "element": element } }))
+            }
+            Expr::GetAtt(id, attr) => {
+                let (app, element) = element(id);
+                marker(json!({ "GetAtt": { "app": app, "element": element, "attribute": attr } }))
+            }
+            Expr::ConditionRef(id) => {
+                let (app, element) = element(id);
+                marker(json!({ "Condition": { "app": app, "element": element } }))
+            }
+            Expr::If(id, a, b) => {
+                let (app, element) = element(id);
+                marker(json!({ "If": {
+                    "app": app, "element": element, "then": a.to_json(), "else": b.to_json()
+                } }))
+            }
+            Expr::FindInMap(id, a, b) => {
+                let (app, element) = element(id);
+                marker(json!({ "FindInMap": {
+                    "app": app, "element": element, "top": a.to_json(), "second": b.to_json()
+                } }))
+            }
+        }
+    }
+
+    /// The expression JSON stands for: the one conversion every JSON value in the tree
+    /// goes through (untyped resources, included templates, free-form properties,
+    /// overrides), so the token markers of [`Expr::to_json`] never reach a template.
+    ///
+    /// JSON `null` becomes `AWS::NoValue` (it has no CloudFormation meaning otherwise). A
+    /// marker that cannot be decoded (made in another process, or edited) becomes
+    /// `Expr::Call(TOKEN_KEY, reason)`, which synth reports as an `invalid-token` error
+    /// instead of writing it.
+    ///
+    /// ```
+    /// use stackwright_core::{Expr, Pseudo};
+    /// let e = Expr::object([("Zone", Expr::Pseudo(Pseudo::Region))]);
+    /// assert_eq!(Expr::from_json(serde_json::json!({"Name": "x", "Gone": null})),
+    ///            Expr::object([("Name", Expr::str("x")), ("Gone", Expr::Pseudo(Pseudo::NoValue))]));
+    /// # let _ = e;
+    /// ```
+    pub fn from_json(v: serde_json::Value) -> Expr {
         match v {
             // JSON null has no CloudFormation meaning; AWS::NoValue is what removes a property.
             serde_json::Value::Null => Expr::Pseudo(Pseudo::NoValue),
@@ -163,12 +251,81 @@ impl From<serde_json::Value> for Expr {
                 None => Expr::Float(n.as_f64().unwrap_or_default()),
             },
             serde_json::Value::String(s) => Expr::Str(s),
-            serde_json::Value::Array(a) => Expr::List(a.into_iter().map(Expr::from).collect()),
-            serde_json::Value::Object(o) => {
-                Expr::Object(o.into_iter().map(|(k, v)| (k, Expr::from(v))).collect())
+            serde_json::Value::Array(a) => Expr::List(a.into_iter().map(Expr::from_json).collect()),
+            serde_json::Value::Object(mut o) => {
+                if o.len() == 1
+                    && let Some(payload) = o.remove(TOKEN_KEY)
+                {
+                    return decode_token(payload).unwrap_or_else(|reason| {
+                        Expr::Call(TOKEN_KEY, Box::new(Expr::Str(reason)))
+                    });
+                }
+                Expr::Object(
+                    o.into_iter()
+                        .map(|(k, v)| (k, Expr::from_json(v)))
+                        .collect(),
+                )
             }
         }
     }
+}
+
+impl From<serde_json::Value> for Expr {
+    /// [`Expr::from_json`].
+    fn from(v: serde_json::Value) -> Self {
+        Expr::from_json(v)
+    }
+}
+
+/// The app of a token as its marker writes it: the app's serial and the process, so a
+/// marker that travels to another process (saved JSON read back) is never taken for an
+/// element of an app there that happens to have the same serial.
+fn token_app(serial: u32) -> String {
+    format!("{serial}.{}", std::process::id())
+}
+
+/// The expression a marker's payload encodes, or why it cannot be decoded.
+fn decode_token(payload: serde_json::Value) -> Result<Expr, String> {
+    use serde_json::Value as Json;
+    let malformed = || format!("its payload is not one stackwright writes: {payload}");
+    let Json::Object(o) = &payload else {
+        return Err(malformed());
+    };
+    let Some((kind, body)) = o.iter().next().filter(|_| o.len() == 1) else {
+        return Err(malformed());
+    };
+    if kind == "Sub" {
+        let parts = body.as_array().ok_or_else(malformed)?;
+        return Ok(Expr::Concat(
+            parts.iter().cloned().map(Expr::from_json).collect(),
+        ));
+    }
+    let field = |name: &str| body.get(name).ok_or_else(malformed);
+    let app = field("app")?.as_str().ok_or_else(malformed)?;
+    let (serial, process) = app.split_once('.').ok_or_else(malformed)?;
+    if process != std::process::id().to_string() {
+        return Err(format!(
+            "it was made by another process (app {app}), so the element it names is not in this one"
+        ));
+    }
+    let app = serial.parse::<u32>().map_err(|_| malformed())?;
+    let index = field("element")?
+        .as_u64()
+        .and_then(|i| u32::try_from(i).ok())
+        .ok_or_else(malformed)?;
+    let id = ElementId { app, index };
+    let sub = |name: &str| field(name).map(|v| Box::new(Expr::from_json(v.clone())));
+    Ok(match kind.as_str() {
+        "Ref" => Expr::Ref(id),
+        "Condition" => Expr::ConditionRef(id),
+        "GetAtt" => {
+            let attr = field("attribute")?.as_str().ok_or_else(malformed)?;
+            Expr::GetAtt(id, attr.to_string())
+        }
+        "If" => Expr::If(id, sub("then")?, sub("else")?),
+        "FindInMap" => Expr::FindInMap(id, sub("top")?, sub("second")?),
+        _ => return Err(malformed()),
+    })
 }
 
 #[cfg(test)]
@@ -181,6 +338,56 @@ mod tests {
         assert!(lit.is_literal());
         let not = Expr::object([("A", Expr::List(vec![Expr::Pseudo(Pseudo::Region)]))]);
         assert!(!not.is_literal());
+    }
+
+    #[test]
+    fn tokens_survive_a_trip_through_json() {
+        let id = ElementId { app: 7, index: 3 };
+        let cond = ElementId { app: 7, index: 4 };
+        let e = Expr::object([
+            ("Ref", Expr::Ref(id)),
+            ("Att", Expr::GetAtt(id, "Endpoint.Address".into())),
+            (
+                "Sub",
+                Expr::Concat(vec![Expr::str("arn:"), Expr::GetAtt(id, "Arn".into())]),
+            ),
+            (
+                "If",
+                Expr::If(cond, Box::new(Expr::Ref(id)), Box::new(Expr::Int(1))),
+            ),
+            (
+                "Map",
+                Expr::FindInMap(cond, Box::new(Expr::str("a")), Box::new(Expr::Ref(id))),
+            ),
+            ("Cond", Expr::ConditionRef(cond)),
+            (
+                "Plain",
+                Expr::List(vec![Expr::Bool(true), Expr::Float(0.5)]),
+            ),
+        ]);
+        assert_eq!(Expr::from_json(e.to_json()), e);
+    }
+
+    #[test]
+    fn literal_strings_and_intrinsics_are_plain_json() {
+        let e = Expr::Concat(vec![Expr::str("a"), Expr::str("b")]);
+        assert_eq!(e.to_json(), serde_json::json!("ab"));
+        let e = Expr::Call("Fn::Base64", Box::new(Expr::Pseudo(Pseudo::Region)));
+        assert_eq!(
+            e.to_json(),
+            serde_json::json!({"Fn::Base64": {"Ref": "AWS::Region"}})
+        );
+    }
+
+    #[test]
+    fn markers_of_another_process_or_edited_ones_are_not_decoded() {
+        let other = serde_json::json!({ TOKEN_KEY: {"Ref": {"app": "1.0", "element": 3}} });
+        let Expr::Call(TOKEN_KEY, reason) = Expr::from_json(other) else {
+            panic!("a foreign marker must not decode")
+        };
+        assert!(matches!(*reason, Expr::Str(ref r) if r.contains("another process")));
+        let edited = serde_json::json!({ TOKEN_KEY: {"Ref": "Bucket"} });
+        assert!(matches!(Expr::from_json(edited), Expr::Call(TOKEN_KEY, _)));
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct Mapping {
 }
 
 impl Mapping {
+    pub(crate) fn from_parts(app: AppRef, id: ElementId) -> Self {
+        Mapping { app, id }
+    }
+
     /// Adds a mapping to the stack of `scope`. Values are literals (strings, numbers,
     /// lists of strings).
     pub fn new(

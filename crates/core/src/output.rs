@@ -29,6 +29,10 @@ pub struct Output {
 }
 
 impl Output {
+    pub(crate) fn from_parts(app: AppRef, id: ElementId) -> Self {
+        Output { app, id }
+    }
+
     /// Adds an output with `value` to the stack of `scope`.
     pub fn new(
         scope: &impl Scope,

@@ -94,6 +94,10 @@ pub struct Parameter {
 }
 
 impl Parameter {
+    pub(crate) fn from_parts(app: AppRef, id: ElementId) -> Self {
+        Parameter { app, id }
+    }
+
     /// Adds a parameter to the stack of `scope`.
     pub fn new(scope: &impl Scope, id: &str, props: ParameterProps) -> Result<Self, CoreError> {
         let (app, parent) = scope.scope_ref();

@@ -128,6 +128,18 @@ impl StackResolver<'_, '_> {
                 let b = self.resolve_owned(*b);
                 json!({ "Fn::FindInMap": [m, a, b] })
             }
+            Expr::Call(crate::expr::TOKEN_KEY, reason) => {
+                let reason = reason.as_literal_str().unwrap_or_default().into_owned();
+                self.res.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-token",
+                        self.path,
+                        format!("a value holds a stackwright token that cannot be used here: {reason}"),
+                    )
+                    .with_hint("put the token into JSON with Value::to_json in the same program that synthesizes it"),
+                );
+                Json::Null
+            }
             Expr::Call(name, arg) => {
                 let mut o = Map::new();
                 o.insert(name.to_string(), self.resolve_owned(*arg));
@@ -255,7 +267,7 @@ impl StackResolver<'_, '_> {
             (NodeKind::Resource(r), Some(a)) => r
                 .props
                 .facts()
-                .attribute(a)
+                .and_then(|f| f.attribute(a))
                 .is_some_and(|f| f.ty == AttrType::List),
             (NodeKind::Parameter(p), None) => {
                 p.type_.starts_with("List<") || p.type_ == "CommaDelimitedList"

@@ -105,14 +105,20 @@ impl Props {
 
 /// Object-safe view of a [`ResourceProps`], as the tree stores it.
 pub(crate) trait AnyProps: Any {
-    fn facts(&self) -> &'static ResourceFacts;
+    /// The CloudFormation type name, as written under `Type`.
+    fn type_name(&self) -> &str;
+    /// The schema facts, unless the type has no schema here (`Custom::`, third-party).
+    fn facts(&self) -> Option<&'static ResourceFacts>;
     fn to_properties(&self) -> IndexMap<String, Expr>;
     fn as_any(&self) -> &dyn Any;
 }
 
 impl<T: ResourceProps> AnyProps for T {
-    fn facts(&self) -> &'static ResourceFacts {
-        T::facts()
+    fn type_name(&self) -> &str {
+        T::TYPE_NAME
+    }
+    fn facts(&self) -> Option<&'static ResourceFacts> {
+        Some(T::facts())
     }
     fn to_properties(&self) -> IndexMap<String, Expr> {
         ResourceProps::to_properties(self)
@@ -252,6 +258,15 @@ impl<T: ResourceProps> Resource<T> {
 }
 
 impl<T> Resource<T> {
+    pub(crate) fn from_parts(app: AppRef, id: ElementId) -> Self {
+        Resource {
+            app,
+            id,
+            attributes: OnceCell::new(),
+            _type: PhantomData,
+        }
+    }
+
     /// The element id, for code that works on resources of any type.
     pub fn element(&self) -> ElementId {
         self.id

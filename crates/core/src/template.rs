@@ -45,8 +45,9 @@ pub struct StackArtifact {
 pub struct ResourceInfo {
     /// Its construct path.
     pub path: String,
-    /// Its type's schema facts.
-    pub facts: &'static ResourceFacts,
+    /// Its type's schema facts; `None` for types without a schema here (`Custom::` and
+    /// third-party registry types), which synth checks only structurally.
+    pub facts: Option<&'static ResourceFacts>,
 }
 
 /// Every stack of an app, built, with the problems found on the way.
@@ -157,12 +158,14 @@ fn build(tree: &Tree) -> Build {
 fn assign_logical_ids(tree: &Tree, diags: &mut Vec<Diagnostic>) -> LogicalIds {
     let mut ids = LogicalIds::new(tree);
     for &stack in tree.stacks.values() {
-        let mut seen: HashMap<String, ElementId> = HashMap::new();
+        // One map per namespace of logical ids (see `NodeKind::id_namespace`).
+        let mut seen: [HashMap<String, ElementId>; 4] = Default::default();
         for el in tree.descendants(stack) {
             let node = tree.node(el);
             if !node.kind.is_element() {
                 continue;
             }
+            let seen = &mut seen[node.kind.id_namespace()];
             let id = match &node.logical_id {
                 Some(o) => o.clone(),
                 None => logical_id::derive(&tree.components_below_stack(el)),
@@ -340,14 +343,14 @@ fn resource_json(
     el: ElementId,
     node: &Node,
     rn: &crate::tree::ResourceNode,
-    facts: &'static ResourceFacts,
+    facts: Option<&'static ResourceFacts>,
     tags: &mut TagCache,
 ) -> Json {
     let mut props = rn.props.to_properties();
     // When the resource sets no tags itself and has no overrides, the inherited tags only
     // append the tag property: write that straight as JSON.
     let mut direct_tags = None;
-    if let Some(tagging) = facts.tagging {
+    if let Some(tagging) = facts.and_then(|f| f.tagging) {
         let inherited = tags.of(tree, el);
         if !inherited.is_empty() {
             if rn.overrides.is_empty() && !props.contains_key(tagging.property) {
@@ -362,7 +365,7 @@ fn resource_json(
     }
 
     let mut body = Map::new();
-    body.insert("Type".into(), json!(facts.type_name));
+    body.insert("Type".into(), json!(rn.props.type_name()));
     if !props.is_empty() || direct_tags.is_some() {
         let mut properties = r.resolve_owned(Expr::Object(props));
         if let (Some((property, value)), Json::Object(o)) = (direct_tags, &mut properties) {

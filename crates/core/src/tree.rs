@@ -158,6 +158,18 @@ impl NodeKind {
         !matches!(self, NodeKind::Stack(_) | NodeKind::Construct)
     }
 
+    /// Which logical ids must differ from this element's: CloudFormation keeps parameters
+    /// and resources in one namespace (`Ref` takes either), and conditions, mappings and
+    /// outputs each in their own, so an output may share its resource's id (`VPC`).
+    pub(crate) fn id_namespace(&self) -> usize {
+        match self {
+            NodeKind::Resource(_) | NodeKind::Parameter(_) => 0,
+            NodeKind::Condition(_) => 1,
+            NodeKind::Mapping(_) => 2,
+            NodeKind::Output(_) | NodeKind::Stack(_) | NodeKind::Construct => 3,
+        }
+    }
+
     pub(crate) fn describe(&self) -> &'static str {
         match self {
             NodeKind::Stack(_) => "stack",

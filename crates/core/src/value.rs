@@ -68,6 +68,30 @@ impl<T> Value<T> {
         self.expr
     }
 
+    /// The value as JSON, tokens included, for properties written with
+    /// `serde_json::json!` (an untyped resource's, an override, a free-form JSON property).
+    /// Synth resolves the tokens inside exactly as it resolves a typed property's; see
+    /// [`Expr::to_json`] for how they are carried.
+    ///
+    /// ```
+    /// use stackwright_core::{App, Env, RawResource, Resource, Stack};
+    /// use stackwright_l1::kms;
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+    /// let key = Resource::new(&stack, "Key", kms::Key::default()).unwrap();
+    /// RawResource::new(&stack, "Alerts", "AWS::SNS::Topic", serde_json::json!({
+    ///     "KmsMasterKeyId": key.attr_arn().to_json(),
+    /// })).unwrap();
+    /// let template = &app.build().stacks[0].template;
+    /// assert_eq!(
+    ///     template["Resources"]["Alerts"]["Properties"]["KmsMasterKeyId"],
+    ///     serde_json::json!({"Fn::GetAtt": ["Key", "Arn"]})
+    /// );
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        self.expr.to_json()
+    }
+
     /// True when the value is known now, without deploying anything.
     pub fn is_literal(&self) -> bool {
         self.expr.is_literal()
@@ -459,7 +483,7 @@ impl From<i64> for Value<f64> {
 
 impl From<serde_json::Value> for Value<Json> {
     fn from(v: serde_json::Value) -> Self {
-        Value::from_expr(Expr::from(v))
+        Value::from_expr(Expr::from_json(v))
     }
 }
 

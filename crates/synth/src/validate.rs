@@ -100,6 +100,13 @@ impl Validator {
         let mappings = section("Mappings").unwrap_or(&empty);
 
         self.limits(stack, body_len, resources, outputs, parameters, mappings);
+        let at = Sections {
+            resources,
+            parameters,
+            conditions,
+            mappings,
+        };
+        self.conditions_section(stack, &at);
 
         // Edges between resources, by their position in the template.
         let names: Vec<&str> = resources.keys().map(String::as_str).collect();
@@ -116,7 +123,7 @@ impl Validator {
                 Some(i) => Cow::Borrowed(&i.path),
                 None => Cow::Owned(format!("{}/{lid}", stack.name)),
             };
-            let facts = info.map(|i| i.facts);
+            let facts = info.and_then(|i| i.facts);
             let properties = field(body, "Properties");
             if let (Some(facts), Some(props)) = (facts, properties) {
                 self.properties(&path, facts, props);
@@ -125,14 +132,17 @@ impl Validator {
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);
+            } else {
+                self.without_schema(&path, body, properties);
             }
             let mut refs = Vec::new();
             collect_refs(properties.unwrap_or(&Json::Null), &mut refs);
             for r in &refs {
-                self.reference(stack, &path, r, resources, parameters);
+                self.reference(stack, &path, r, &at);
             }
             let mut edges: Vec<usize> = refs
                 .iter()
+                .filter(|r| r.kind == RefKind::Element)
                 .filter_map(|r| position.get(r.target.as_str()).copied())
                 .collect();
             if let Some(deps) = field(body, "DependsOn") {
@@ -159,17 +169,8 @@ impl Validator {
                     }
                 }
             }
-            if let Some(c) = field(body, "Condition").and_then(Json::as_str)
-                && !conditions.contains_key(c)
-            {
-                self.diagnostics.push(Diagnostic::error(
-                    "unknown-reference",
-                    &*path,
-                    format!(
-                        "the resource's Condition '{c}' is not a condition of stack '{}'",
-                        stack.name
-                    ),
-                ));
+            if let Some(c) = field(body, "Condition").and_then(Json::as_str) {
+                self.condition_named(stack, &path, c, &at);
             }
             graph.push(edges);
         }
@@ -178,7 +179,10 @@ impl Validator {
             let mut refs = Vec::new();
             collect_refs(out, &mut refs);
             for r in &refs {
-                self.reference(stack, &path, r, resources, parameters);
+                self.reference(stack, &path, r, &at);
+            }
+            if let Some(c) = field(out, "Condition").and_then(Json::as_str) {
+                self.condition_named(stack, &path, c, &at);
             }
         }
         self.cycles(stack, &names, &graph);
@@ -252,6 +256,28 @@ impl Validator {
             return;
         };
         self.object(path, facts.type_name, facts.shape, obj, &mut String::new());
+    }
+
+    /// The structural rules of a type that has no schema here: a custom resource needs the
+    /// `ServiceToken` of the Lambda function or SNS topic that carries it out.
+    fn without_schema(&mut self, path: &str, body: &Json, properties: Option<&Json>) {
+        let type_name = field(body, "Type").and_then(Json::as_str).unwrap_or("");
+        let custom =
+            type_name.starts_with("Custom::") || type_name == "AWS::CloudFormation::CustomResource";
+        if !custom || properties.is_some_and(is_intrinsic) {
+            return;
+        }
+        let token = properties.and_then(|p| field(p, "ServiceToken"));
+        if token.is_none_or(is_no_value) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "missing-required",
+                    path,
+                    format!("ServiceToken is required but not set: {type_name} is a custom resource"),
+                )
+                .with_hint("set ServiceToken to the ARN of the Lambda function or SNS topic that handles the resource"),
+            );
+        }
     }
 
     fn missing_required(&mut self, path: &str, shape: &Shape, obj: &Map<String, Json>, at: &str) {
@@ -543,14 +569,19 @@ impl Validator {
         }
     }
 
-    fn reference(
-        &mut self,
-        stack: &StackArtifact,
-        path: &str,
-        r: &Reference,
-        resources: &Map<String, Json>,
-        parameters: &Map<String, Json>,
-    ) {
+    fn reference(&mut self, stack: &StackArtifact, path: &str, r: &Reference, at: &Sections) {
+        let Sections {
+            resources,
+            parameters,
+            ..
+        } = at;
+        match r.kind {
+            RefKind::Element => {}
+            RefKind::Condition => return self.condition_named(stack, path, r.target.as_str(), at),
+            RefKind::Mapping(first, second) => {
+                return self.mapping_named(stack, path, r.target.as_str(), first, second, at);
+            }
+        }
         if r.target.starts_with("AWS::") {
             return;
         }
@@ -579,26 +610,145 @@ impl Validator {
                     ));
                     return;
                 }
-                let Some(info) = stack.resources.get(&*r.target) else {
+                // A type without a schema here (custom, third-party) takes any attribute.
+                let Some(facts) = stack.resources.get(&*r.target).and_then(|i| i.facts) else {
                     return;
                 };
-                if info.facts.attribute(attr).is_none() {
-                    let names: Vec<&str> = info.facts.attributes.iter().map(|a| a.name).collect();
+                if facts.attribute(attr).is_none() {
+                    let names: Vec<&str> = facts.attributes.iter().map(|a| a.name).collect();
                     let hint = match closest(attr, &names) {
                         Some(c) => format!("did you mean '{c}'?"),
                         None if names.is_empty() => {
-                            format!("{} has no attributes; use Ref", info.facts.type_name)
+                            format!("{} has no attributes; use Ref", facts.type_name)
                         }
-                        None => format!("{} has: {}", info.facts.type_name, names.join(", ")),
+                        None => format!("{} has: {}", facts.type_name, names.join(", ")),
                     };
                     self.diagnostics.push(
                         Diagnostic::error(
                             "unknown-attribute",
                             path,
-                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, info.facts.type_name),
+                            format!("Fn::GetAtt asks '{}' ({}) for '{attr}', an attribute it does not have", r.target, facts.type_name),
                         )
                         .with_hint(hint),
                     );
+                }
+            }
+        }
+    }
+
+    fn condition_named(&mut self, stack: &StackArtifact, path: &str, name: &str, at: &Sections) {
+        if !at.conditions.contains_key(name) {
+            let known: Vec<&str> = at.conditions.keys().map(String::as_str).collect();
+            let hint = match closest(name, &known) {
+                Some(c) => format!("did you mean '{c}'?"),
+                None if known.is_empty() => "the template defines no conditions".to_string(),
+                None => format!("its conditions are: {}", known.join(", ")),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "unknown-reference",
+                    path,
+                    format!(
+                        "'{name}' is used as a condition, but it is not a condition of stack '{}'",
+                        stack.name
+                    ),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+
+    /// A mapping `Fn::FindInMap` names, and its keys when they are literals: CloudFormation
+    /// refuses a template whose lookup cannot succeed.
+    fn mapping_named(
+        &mut self,
+        stack: &StackArtifact,
+        path: &str,
+        name: &str,
+        first: Option<&str>,
+        second: Option<&str>,
+        at: &Sections,
+    ) {
+        let Some(mapping) = at.mappings.get(name) else {
+            let known: Vec<&str> = at.mappings.keys().map(String::as_str).collect();
+            let hint = match closest(name, &known) {
+                Some(c) => format!("did you mean '{c}'?"),
+                None if known.is_empty() => "the template defines no mappings".to_string(),
+                None => format!("its mappings are: {}", known.join(", ")),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "unknown-reference",
+                    path,
+                    format!(
+                        "Fn::FindInMap looks in '{name}', which is not a mapping of stack '{}'",
+                        stack.name
+                    ),
+                )
+                .with_hint(hint),
+            );
+            return;
+        };
+        let Some(first) = first else { return };
+        let Some(inner) = mapping.get(first) else {
+            self.diagnostics.push(Diagnostic::error(
+                "unknown-reference",
+                path,
+                format!(
+                    "Fn::FindInMap looks up '{first}' in mapping '{name}', which has no such key"
+                ),
+            ));
+            return;
+        };
+        if let Some(second) = second
+            && inner.get(second).is_none()
+        {
+            self.diagnostics.push(Diagnostic::error(
+                "unknown-reference",
+                path,
+                format!(
+                    "Fn::FindInMap looks up '{first}' / '{second}' in mapping '{name}', which has no such key"
+                ),
+            ));
+        }
+    }
+
+    /// The Conditions section: conditions may use parameters, mappings and other
+    /// conditions, never resources.
+    fn conditions_section(&mut self, stack: &StackArtifact, at: &Sections) {
+        for (name, body) in at.conditions {
+            let path = format!("{}/{name}", stack.name);
+            let mut refs = Vec::new();
+            collect_refs(body, &mut refs);
+            collect_condition_refs(body, &mut refs);
+            for r in &refs {
+                match r.kind {
+                    RefKind::Element
+                        if r.attribute.is_none()
+                            && !r.target.starts_with("AWS::")
+                            && !at.parameters.contains_key(r.target.as_str()) =>
+                    {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "unknown-reference",
+                                &path,
+                                format!(
+                                    "condition '{name}' refers to '{}', which is not a parameter of stack '{}'",
+                                    r.target, stack.name
+                                ),
+                            )
+                            .with_hint("a condition can use parameters, mappings and other conditions, not resources"),
+                        );
+                    }
+                    RefKind::Element if r.attribute.is_some() => {
+                        self.diagnostics.push(Diagnostic::error(
+                            "unknown-reference",
+                            &path,
+                            format!("condition '{name}' uses Fn::GetAtt of '{}'; a condition cannot use resources", r.target),
+                        ));
+                    }
+                    RefKind::Element => {}
+                    _ => self.reference(stack, &path, r, at),
                 }
             }
         }
@@ -699,11 +849,61 @@ impl Validator {
     }
 }
 
-/// A `Ref` or `Fn::GetAtt` found in a template.
+/// The sections of one template that references point into.
+struct Sections<'t> {
+    resources: &'t Map<String, Json>,
+    parameters: &'t Map<String, Json>,
+    conditions: &'t Map<String, Json>,
+    mappings: &'t Map<String, Json>,
+}
+
+/// `{"Condition": name}` inside a condition's body: the use of another condition.
+fn collect_condition_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
+    match v {
+        Json::Array(a) => a.iter().for_each(|i| collect_condition_refs(i, out)),
+        Json::Object(o) => {
+            if let (1, Some(Json::String(name))) = (o.len(), o.get("Condition")) {
+                out.push(Reference {
+                    target: Name(name),
+                    attribute: None,
+                    kind: RefKind::Condition,
+                });
+                return;
+            }
+            o.values().for_each(|i| collect_condition_refs(i, out));
+        }
+        _ => {}
+    }
+}
+
+/// A `Ref` or `Fn::GetAtt` found in a template, or the name of a condition (`Fn::If`) or
+/// mapping (`Fn::FindInMap`) one uses.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Reference<'t> {
     pub(crate) target: Name<'t>,
     pub(crate) attribute: Option<Name<'t>>,
+    pub(crate) kind: RefKind<'t>,
+}
+
+/// What a [`Reference`] names.
+#[derive(Debug, PartialEq)]
+pub(crate) enum RefKind<'t> {
+    /// A resource or parameter (`Ref`, `Fn::GetAtt`, `${...}`).
+    Element,
+    /// A condition (`Fn::If`).
+    Condition,
+    /// A mapping (`Fn::FindInMap`), with its keys when they are literals.
+    Mapping(Option<&'t str>, Option<&'t str>),
+}
+
+impl<'t> Reference<'t> {
+    fn element(target: &'t str, attribute: Option<&'t str>) -> Self {
+        Reference {
+            target: Name(target),
+            attribute: attribute.map(Name),
+            kind: RefKind::Element,
+        }
+    }
 }
 
 /// A name borrowed from the template.
@@ -738,11 +938,11 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
             let single = if o.len() == 1 { o.iter().next() } else { None };
             if let Some((key, value)) = single {
                 if let ("Ref", Json::String(t)) = (key.as_str(), value) {
-                    out.push(Reference {
-                        target: Name(t),
-                        attribute: None,
-                    });
+                    out.push(Reference::element(t, None));
                     return;
+                }
+                if let Some(named) = condition_or_mapping(key, value) {
+                    out.push(named);
                 }
                 if key == "Fn::GetAtt" {
                     let args = value;
@@ -755,10 +955,7 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
                         _ => None,
                     };
                     if let Some((target, attribute)) = parts {
-                        out.push(Reference {
-                            target: Name(target),
-                            attribute: Some(Name(attribute)),
-                        });
+                        out.push(Reference::element(target, Some(attribute)));
                     }
                     return;
                 }
@@ -776,11 +973,10 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
                         if vars.is_some_and(|m| m.contains_key(name)) {
                             continue;
                         }
-                        let (target, attribute) = match name.split_once('.') {
-                            Some((t, a)) => (Name(t), Some(Name(a))),
-                            None => (Name(name), None),
-                        };
-                        out.push(Reference { target, attribute });
+                        out.push(match name.split_once('.') {
+                            Some((t, a)) => Reference::element(t, Some(a)),
+                            None => Reference::element(name, None),
+                        });
                     }
                     if let Some(vars) = vars {
                         vars.values().for_each(|i| collect_refs(i, out));
@@ -792,6 +988,23 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
         }
         _ => {}
     }
+}
+
+/// The condition an `Fn::If` names, or the mapping (and literal keys) of an
+/// `Fn::FindInMap`; their other arguments are walked as usual.
+fn condition_or_mapping<'t>(key: &str, args: &'t Json) -> Option<Reference<'t>> {
+    let args = args.as_array()?;
+    let literal = |i: usize| args.get(i).and_then(Json::as_str);
+    let kind = match key {
+        "Fn::If" => RefKind::Condition,
+        "Fn::FindInMap" => RefKind::Mapping(literal(1), literal(2)),
+        _ => return None,
+    };
+    Some(Reference {
+        target: Name(literal(0)?),
+        attribute: None,
+        kind,
+    })
 }
 
 /// The names inside `${...}` of an `Fn::Sub` string, skipping `${!literal}`.

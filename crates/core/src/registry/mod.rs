@@ -83,7 +83,7 @@ pub fn suggest(type_name: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance over bytes (type names are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
