@@ -638,12 +638,7 @@ impl Validator {
 
     fn condition_named(&mut self, stack: &StackArtifact, path: &str, name: &str, at: &Sections) {
         if !at.conditions.contains_key(name) {
-            let known: Vec<&str> = at.conditions.keys().map(String::as_str).collect();
-            let hint = match closest(name, &known) {
-                Some(c) => format!("did you mean '{c}'?"),
-                None if known.is_empty() => "the template defines no conditions".to_string(),
-                None => format!("its conditions are: {}", known.join(", ")),
-            };
+            let hint = name_hint(name, at.conditions, "conditions");
             self.diagnostics.push(
                 Diagnostic::error(
                     "unknown-reference",
@@ -670,12 +665,7 @@ impl Validator {
         at: &Sections,
     ) {
         let Some(mapping) = at.mappings.get(name) else {
-            let known: Vec<&str> = at.mappings.keys().map(String::as_str).collect();
-            let hint = match closest(name, &known) {
-                Some(c) => format!("did you mean '{c}'?"),
-                None if known.is_empty() => "the template defines no mappings".to_string(),
-                None => format!("its mappings are: {}", known.join(", ")),
-            };
+            let hint = name_hint(name, at.mappings, "mappings");
             self.diagnostics.push(
                 Diagnostic::error(
                     "unknown-reference",
@@ -855,6 +845,16 @@ struct Sections<'t> {
     parameters: &'t Map<String, Json>,
     conditions: &'t Map<String, Json>,
     mappings: &'t Map<String, Json>,
+}
+
+/// A did-you-mean for `name` among a section's entries, or what the section holds.
+fn name_hint(name: &str, section: &Map<String, Json>, what: &str) -> String {
+    let known: Vec<&str> = section.keys().map(String::as_str).collect();
+    match closest(name, &known) {
+        Some(c) => format!("did you mean '{c}'?"),
+        None if known.is_empty() => format!("the template defines no {what}"),
+        None => format!("its {what} are: {}", known.join(", ")),
+    }
 }
 
 /// `{"Condition": name}` inside a condition's body: the use of another condition.
