@@ -17,11 +17,24 @@ mod decode;
 /// The registry file: an index of types, then one JSON line of facts per type.
 static FILE: &str = include_str!("facts.txt");
 
-/// One type in the index: its name and where its line is in the body.
+/// One type in the index: its name and where its line is in the body. The line is only
+/// sliced out when the type is decoded: touching every line's start while reading the
+/// index would fault in the whole 3 MB body.
 struct Entry {
     name: &'static str,
-    line: &'static str,
+    body: &'static str,
+    offset: usize,
+    len: usize,
     decoded: OnceLock<&'static ResourceFacts>,
+}
+
+impl Entry {
+    /// The type's JSON line (empty if the index points outside the body).
+    fn line(&self) -> &'static str {
+        self.body
+            .get(self.offset..self.offset + self.len)
+            .unwrap_or("")
+    }
 }
 
 /// The index, read on first use.
@@ -44,7 +57,9 @@ fn read_index(file: &'static str) -> Vec<Entry> {
             let len: usize = parts.next()?.parse().ok()?;
             Some(Entry {
                 name,
-                line: body.get(offset..offset + len)?,
+                body,
+                offset,
+                len,
                 decoded: OnceLock::new(),
             })
         })
@@ -61,7 +76,7 @@ pub fn facts_for(type_name: &str) -> Option<&'static ResourceFacts> {
     static DECODING: Mutex<()> = Mutex::new(());
     Some(entry.decoded.get_or_init(|| {
         let _guard = DECODING.lock().unwrap_or_else(|p| p.into_inner());
-        decode::decode(entry.name, entry.line)
+        decode::decode(entry.name, entry.line())
     }))
 }
 

@@ -29,7 +29,7 @@ fn the_index_is_sorted_and_every_line_is_json() {
     );
     for e in index() {
         let json: serde_json::Value =
-            serde_json::from_str(e.line).unwrap_or_else(|err| panic!("{}: {err}", e.name));
+            serde_json::from_str(e.line()).unwrap_or_else(|err| panic!("{}: {err}", e.name));
         assert!(json.get("s").is_some(), "{} has shapes", e.name);
     }
 }
