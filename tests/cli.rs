@@ -228,6 +228,7 @@ fn foreign_dir(manifest: Option<&str>) -> tempfile::TempDir {
     dir
 }
 
+#[cfg(feature = "aws")]
 fn files(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
         .unwrap()
@@ -268,6 +269,8 @@ fn out_keeps_files_stackwright_did_not_write() {
     assert!(dir.path().join("notes.txt").exists());
 }
 
+// Runs deploy, diff or destroy, which need the `aws` feature.
+#[cfg(feature = "aws")]
 #[test]
 fn a_foreign_manifest_is_refused_by_every_command_and_left_alone() {
     let foreign = "{\"format\": \"someone else's\"}\n";
@@ -300,6 +303,8 @@ fn a_foreign_manifest_is_refused_by_every_command_and_left_alone() {
     }
 }
 
+// Runs deploy, diff or destroy, which need the `aws` feature.
+#[cfg(feature = "aws")]
 #[test]
 fn a_refused_command_line_writes_nothing() {
     // The case: a pattern that matches nothing, into a directory another tool owns.
@@ -340,6 +345,8 @@ fn a_refused_command_line_writes_nothing() {
     }
 }
 
+// Runs deploy, diff or destroy, which need the `aws` feature.
+#[cfg(feature = "aws")]
 #[test]
 fn a_pattern_that_matches_nothing_exits_like_a_malformed_argument() {
     let dir = tempfile::tempdir().unwrap();
@@ -380,6 +387,7 @@ fn out_at_a_file_says_it_is_not_a_directory() {
 }
 
 /// Two stacks, one of which declares a parameter.
+#[cfg(feature = "aws")]
 fn with_parameter(app: &App) -> Result<(), CoreError> {
     use stackwright::core::{Parameter, ParameterProps};
     demo(app)?;
@@ -396,6 +404,8 @@ fn with_parameter(app: &App) -> Result<(), CoreError> {
     Ok(())
 }
 
+// Runs deploy, diff or destroy, which need the `aws` feature.
+#[cfg(feature = "aws")]
 #[test]
 fn a_parameter_no_stack_declares_is_refused_naming_the_stacks_and_their_parameters() {
     let dir = tempfile::tempdir().unwrap();
@@ -452,6 +462,8 @@ fn a_parameter_no_stack_declares_is_refused_naming_the_stacks_and_their_paramete
     assert!(!std::path::Path::new(out_dir).exists());
 }
 
+// Runs deploy, diff or destroy, which need the `aws` feature.
+#[cfg(feature = "aws")]
 #[test]
 fn an_unwritable_outputs_file_is_refused_before_deploying() {
     let dir = tempfile::tempdir().unwrap();
