@@ -88,7 +88,7 @@ pub struct Stats {
 
 /// Loads, fixes up and models every vendored type, in file-name order, on as many
 /// threads as there are cores.
-fn models(schemas_dir: &Path) -> Result<Vec<model::Resource>, Error> {
+pub fn models(schemas_dir: &Path) -> Result<Vec<model::Resource>, Error> {
     let files = types::schema_files(schemas_dir)?;
     if files.is_empty() {
         return Err(Error::new(format!(
