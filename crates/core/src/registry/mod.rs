@@ -44,12 +44,9 @@ fn index() -> &'static [Entry] {
 }
 
 fn read_index(file: &'static str) -> Vec<Entry> {
-    let mut lines = file.lines().filter(|l| !l.starts_with('#'));
-    let heads: Vec<&str> = lines.by_ref().take_while(|l| !l.is_empty()).collect();
-    let body_start = file.find("\n\n").map_or(file.len(), |i| i + 2);
-    let body = &file[body_start..];
-    heads
-        .iter()
+    let (head, body) = file.split_once("\n\n").unwrap_or((file, ""));
+    head.lines()
+        .filter(|l| !l.starts_with('#'))
         .filter_map(|h| {
             let mut parts = h.split(' ');
             let name = parts.next()?;
